@@ -1,0 +1,65 @@
+# Everything this project needs is installed from here: `make setup` is idempotent.
+# As root it installs missing Debian packages; it always (re)uses .venv and the
+# sandbox environments under $(ENVS_DIR).
+
+PYTHON      ?= python3
+VENV        ?= .venv
+VPY         := $(VENV)/bin/python
+ENVS_DIR    ?= /opt/evalplatform/envs
+ML_ENV      := $(ENVS_DIR)/python-ml
+DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc iproute2 procps
+ML_PACKAGES := numpy pandas scipy scikit-learn
+PYTEST_ARGS ?=
+
+.PHONY: setup system-packages venv ml-env test acceptance unit doctor bench clean
+
+setup: system-packages venv ml-env
+
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "missing Debian packages (run make setup as root):$$missing"; exit 1; fi; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements.txt
+	touch $@
+
+# The python-ml sandbox environment: a venv of the platform's base interpreter,
+# outside the project directory, bound read-only into every sandbox that asks for it.
+ml-env: $(ML_ENV)/.installed
+
+$(ML_ENV)/.installed:
+	mkdir -p $(ENVS_DIR)
+	test -x $(ML_ENV)/bin/python || $$($(VPY) -c 'import sys;print(sys.base_prefix)')/bin/python3 -m venv $(ML_ENV)
+	$(ML_ENV)/bin/python -m pip install -q $(ML_PACKAGES)
+	chmod -R a+rX $(ENVS_DIR)
+	touch $@
+
+doctor: setup
+	$(VPY) -m evalplatform doctor
+
+# The project's own tests, which include the acceptance suite against the embedded platform.
+test: setup
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+unit: setup
+	$(VPY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# The main job: the acceptance suite against the embedded platform, with the gherkin reporter.
+acceptance: setup
+	$(VPY) -m pytest features --gherkin-terminal-reporter -v $(PYTEST_ARGS)
+
+bench: setup
+	$(VPY) bench/sandbox_overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports .data

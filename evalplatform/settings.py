@@ -1,0 +1,75 @@
+"""One settings object for the whole platform.
+
+Every value comes from an environment variable named EVALPLATFORM_<FIELD> (for example
+EVALPLATFORM_SANDBOX_ENGINE=bwrap). The embedded stack (stack.py) sets the connection
+URLs for the processes it starts; a worker on another host needs only the same
+EVALPLATFORM_DATABASE_URL, EVALPLATFORM_BROKER_URL, EVALPLATFORM_RESULT_BACKEND and
+EVALPLATFORM_REDIS_URL to join. The README's "Configuration" table documents each field.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVALPLATFORM_", extra="ignore")
+
+    # Deployment profile. `production` refuses failpoints and requires real isolation.
+    profile: Literal["dev", "production"] = "dev"
+
+    # Where evaluations run: `local` sandbox engines, or Kubernetes Jobs under gVisor.
+    executor: Literal["local", "kubernetes"] = "local"
+    # `auto` picks nsjail, then bubblewrap; gVisor (slow to start) only when named.
+    sandbox_engine: Literal["auto", "nsjail", "bwrap", "gvisor"] = "auto"
+
+    # Connections.
+    database_url: str = "postgresql+psycopg://evalplatform@127.0.0.1:5432/evalplatform"
+    redis_url: str = "redis://127.0.0.1:6379/0"          # state: running keys, pub/sub
+    broker_url: str = "redis://127.0.0.1:6379/1"         # Celery broker
+    result_backend: str = "redis://127.0.0.1:6379/2"     # Celery results
+
+    # Sandbox environments (python-ml and any others) live here, outside the project.
+    envs_dir: str = "/opt/evalplatform/envs"
+    # Host-side per-run directories (code file, OCI bundles); each is removed after its run.
+    work_root: str = "/var/tmp/evalplatform"
+    # Name of the cgroup (v1: in each controller hierarchy; v2: under the root) that holds
+    # every run's own cgroup. Owned by the platform so it can read OOM kills and kill trees.
+    cgroup_parent: str = "evalplatform"
+
+    # Default limits of one evaluation; a request may lower timeout and memory.
+    default_timeout_s: int = Field(30, ge=1, le=300)
+    max_timeout_s: int = Field(300, ge=1)
+    default_memory_mb: int = Field(256, ge=16)
+    max_memory_mb: int = Field(2048, ge=16)
+    pids_limit: int = Field(64, ge=8)
+    cpu_time_s: int = Field(0, ge=0)      # 0: the evaluation's timeout
+    file_size_mb: int = Field(16, ge=1)
+    scratch_mb: int = Field(64, ge=1)
+    output_limit_bytes: int = Field(1024 * 1024, ge=1024)   # stdout and stderr, each
+
+    # Queue and workers.
+    worker_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    queue_max_depth: int = Field(1000, ge=1)    # queued evaluations before 503 + Retry-After
+    reaper_interval_s: float = 1.0
+    reaper_grace_s: int = 15                    # past timeout + grace, a non-terminal eval is ended
+
+    # Failpoints (test-only; see evalplatform/failpoints.py). Honoured only when
+    # failpoints_allowed is also set, and never in the production profile.
+    failpoints: str = ""
+    failpoints_allowed: bool = False
+
+    # API server.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
