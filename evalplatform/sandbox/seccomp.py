@@ -1,0 +1,81 @@
+"""The seccomp policy every engine applies, from one list of denied syscalls.
+
+Everything not listed is allowed (the interpreter and numeric libraries need a broad
+set); what is listed lets code reach outside its namespaces or the kernel itself.
+Denied calls fail with EPERM, which code treats like any refused privileged call.
+Namespace-creating clone flags are denied too (the `unshare` ban would be hollow
+without them), and clone3 answers ENOSYS so libc falls back to the filterable clone.
+
+nsjail takes the policy as a kafel string; bubblewrap takes a compiled BPF program on a
+file descriptor, which libseccomp (PyPI `pyseccomp`, ctypes over the system
+libseccomp2) generates once per process.
+"""
+
+from __future__ import annotations
+
+import errno
+from functools import lru_cache
+
+DENIED_SYSCALLS = (
+    "mount", "umount2", "unshare", "setns", "ptrace", "keyctl", "add_key", "request_key",
+    "bpf", "perf_event_open", "kexec_load", "kexec_file_load", "init_module",
+    "finit_module", "delete_module", "reboot", "swapon", "swapoff", "pivot_root",
+    "chroot", "open_by_handle_at", "name_to_handle_at", "userfaultfd", "iopl", "ioperm",
+    "acct", "settimeofday", "clock_settime", "adjtimex", "syslog", "quotactl",
+    "fsopen", "fsmount", "fsconfig", "move_mount", "open_tree", "mount_setattr",
+)
+
+# kafel's x86_64 table names syscall 166 (umount2) after its old libc wrapper.
+_KAFEL_NAMES = {"umount2": "umount"}
+
+# CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET
+NAMESPACE_CLONE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000,
+                         0x20000000, 0x40000000)
+
+
+# x32 ABI calls reach the x86_64 syscall table with this bit set in the number. kafel
+# (unlike libseccomp, which kills them) matches numbers exactly, so on a kernel with x32
+# enabled `mount | X32_SYSCALL_BIT` would slip past the names: deny those aliases too.
+X32_SYSCALL_BIT = 0x40000000
+
+
+def _x32_aliases() -> list[str]:
+    import pyseccomp
+
+    names = (*DENIED_SYSCALLS, "clone", "clone3")    # x32 clone: no flag filter, all denied
+    return [f"SYSCALL[{X32_SYSCALL_BIT | pyseccomp.resolve_syscall(pyseccomp.Arch.X86_64, n)}]"
+            for n in names]
+
+
+@lru_cache(maxsize=1)
+def kafel_policy() -> str:
+    """The policy in kafel syntax, for nsjail --seccomp_string (x86_64 hosts)."""
+    mask = sum(NAMESPACE_CLONE_FLAGS)
+    names = ", ".join([*(_KAFEL_NAMES.get(n, n) for n in DENIED_SYSCALLS), *_x32_aliases()])
+    return (
+        "POLICY evalplatform { "
+        f"ERRNO({errno.EPERM}) {{ {names}, "
+        f"clone {{ (clone_flags & {mask:#x}) != 0 }} }}, "
+        f"ERRNO({errno.ENOSYS}) {{ clone3 }} "
+        "} USE evalplatform DEFAULT ALLOW"
+    )
+
+
+@lru_cache(maxsize=1)
+def bpf_program() -> bytes:
+    """The policy compiled to a BPF program (native arch; other arches are killed)."""
+    import tempfile
+
+    import pyseccomp
+
+    flt = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+    for name in DENIED_SYSCALLS:
+        flt.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
+    for flag in NAMESPACE_CLONE_FLAGS:
+        flt.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone",
+                     pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
+    flt.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+    with tempfile.TemporaryFile() as sink:
+        flt.export_bpf(sink)
+        sink.seek(0)
+        return sink.read()
