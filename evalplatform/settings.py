@@ -64,6 +64,25 @@ class Settings(BaseSettings):
     failpoints: str = ""
     failpoints_allowed: bool = False
 
+    # Kubernetes executor (executor=kubernetes); docs/kubernetes.md explains each field.
+    k8s_namespace: str = "evalplatform-evals"       # where evaluation Jobs are created
+    k8s_api_host: str = ""          # an explicit API server URL (the tests' emulator); else
+    k8s_kubeconfig: str = ""        # the Pod's service account in a cluster, else this kubeconfig
+    k8s_context: str = ""           # and context (empty: $KUBECONFIG or ~/.kube/config, current)
+    k8s_runtime_class: str = "gvisor"
+    k8s_images: dict[str, str] = {"python": "python:3.11-slim",
+                                  "python-ml": "evalplatform/python-ml:latest"}
+    k8s_ttl_s: int = Field(300, ge=0)              # ttlSecondsAfterFinished of every Job
+    k8s_start_timeout_s: int = Field(120, ge=1)    # scheduling + image pull allowance
+    k8s_poll_interval_s: float = Field(1.0, gt=0)
+    k8s_uid: int = Field(65534, ge=1)               # non-zero: restricted Pod Security
+    k8s_cpu_request: str = "100m"
+    k8s_cpu_limit: str = "1"                        # when the evaluation names none
+    k8s_created_by: str = "evalplatform"            # the Jobs' `created-by` label
+
+    # Embedded stack (stack.py): PostgreSQL's server binaries (initdb, postgres).
+    pg_bin: str = "/usr/lib/postgresql/15/bin"
+
     # API server.
     api_host: str = "127.0.0.1"
     api_port: int = 8080

@@ -1,0 +1,66 @@
+"""`state`: running evaluations, queue lengths by priority and every key in Redis.
+
+The successor of the original suite's check_redis_state script: what a person looks at
+first when evaluations seem stuck.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from evalplatform.cli import connection
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("state", help="show running evaluations, queues and Redis keys")
+    connection.add_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.set_defaults(func=run)
+
+
+def queue_lengths(broker_url: str) -> dict[str, int]:
+    """LLEN of each priority queue in the broker, highest priority first."""
+    import redis
+    from evalplatform.queue.app import queue_names
+    broker = redis.Redis.from_url(broker_url, socket_timeout=5)
+    try:
+        names = queue_names()
+        pipe = broker.pipeline()
+        for name in names:
+            pipe.llen(name)
+        return dict(zip(names, pipe.execute()))
+    finally:
+        broker.close()
+
+
+def snapshot(urls: dict) -> dict:
+    from evalplatform import state
+    state.init(urls["REDIS_URL"])
+    running = {eval_id: state.running_info(eval_id) for eval_id in sorted(state.running_ids())}
+    return {"running": running, "queues": queue_lengths(urls["CELERY_BROKER_URL"]),
+            "keys": state.keys_snapshot()}
+
+
+def run(args: argparse.Namespace) -> int:
+    found = snapshot(connection.urls(args))
+    if args.json:
+        print(json.dumps(found, indent=2, sort_keys=True))
+        return 0
+    print(f"Running evaluations: {len(found['running'])}")
+    for eval_id, info in found["running"].items():
+        info = info or {}
+        print(f"  {eval_id}  worker={info.get('worker_id')}  started_at={info.get('started_at')}"
+              f"  timeout={info.get('timeout')}" + ("" if info else "  (no eval:{id}:running key!)"))
+    print("Queue lengths (broker):")
+    for name, length in found["queues"].items():
+        print(f"  {name}: {length}")
+    print(f"Keys in the state database: {len(found['keys'])}")
+    for key, entry in sorted(found["keys"].items()):
+        value = entry["value"]
+        shown = json.dumps(value)
+        if len(shown) > 120:
+            shown = shown[:117] + "..."
+        ttl = f" ttl={entry['ttl']}s" if entry["ttl"] is not None else ""
+        print(f"  {key} [{entry['type']}{ttl}] {shown}")
+    return 0

@@ -1,0 +1,59 @@
+"""`up`: start the embedded stack, write the env file once healthy, run until a signal."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+
+class _Stop(Exception):
+    """Raised by the signal handler so that start() or the wait unwinds into stop()."""
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("up", help="start the embedded platform until SIGINT/SIGTERM")
+    parser.add_argument("--workers", type=int, default=None, help="Celery worker processes (default 1)")
+    parser.add_argument("--env-file", help="write API_URL, REDIS_URL, ... here once healthy")
+    parser.add_argument("--data-dir", help="keep PostgreSQL and Redis data here between runs")
+    parser.add_argument("--engine", choices=["auto", "nsjail", "bwrap", "gvisor"],
+                        help="sandbox engine (EVALPLATFORM_SANDBOX_ENGINE)")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds to become healthy")
+    parser.add_argument("--without-api", action="store_true", help="no API (run your own)")
+    parser.add_argument("--without-workers", action="store_true", help="no workers (run your own)")
+    parser.set_defaults(func=run)
+
+
+def _raise_stop(signum, frame):
+    raise _Stop(signal.Signals(signum).name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from evalplatform.stack import Stack, StackError
+    env = {"EVALPLATFORM_SANDBOX_ENGINE": args.engine} if args.engine else {}
+    stack = Stack(workers=args.workers, data_dir=args.data_dir, env=env,
+                  with_api=not args.without_api, with_workers=not args.without_workers)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _raise_stop)
+    began = time.monotonic()
+    try:
+        stack.start(timeout=args.timeout)
+        if args.env_file:
+            stack.write_env_file(args.env_file)
+        print(f"evalplatform up in {time.monotonic() - began:.2f}s (logs: {stack.dir}/logs)")
+        for key, value in stack.urls.items():
+            print(f"{key}={value}")
+        sys.stdout.flush()
+        while True:
+            signal.pause()
+    except _Stop as stop:
+        print(f"{stop}: stopping", file=sys.stderr)
+        return 0
+    except StackError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()

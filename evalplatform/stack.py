@@ -1,0 +1,399 @@
+"""The embedded stack: redis-server, PostgreSQL, N Celery workers and the API on loopback.
+
+It is what the acceptance suite and `python -m evalplatform up` run by default, so it
+has to start fast (< 3 s cold): PostgreSQL is copied from a pristine, migrated cluster
+made once (pgcluster.template), and every service starts at the same time. Each service
+runs in its own process group (stop kills the whole group, so no backend or pool child
+survives) and, when started from the main thread, with a parent-death signal so a
+SIGKILLed parent leaves no daemon behind either.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from evalplatform import pgcluster
+from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
+from evalplatform.supervise import Service, free_port, port_is_free, start_time
+
+__all__ = ["Stack", "StackError", "free_port", "port_is_free"]
+
+REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+
+
+def _scratch_root() -> Optional[str]:
+    """Where an ephemeral stack keeps its files: RAM (/dev/shm) when there is one.
+
+    Copying the PostgreSQL template there takes a tenth of the time it takes on a busy
+    disk, and an ephemeral cluster has nothing to keep. None: the system's temp dir.
+    """
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+STACK_DIR_PREFIX = "evalplatform-stack-"
+OWNER_FILE = "owner"   # "pid start-time" of the process that made an ephemeral stack dir
+
+
+def _remove_abandoned_stack_dirs() -> None:
+    """Remove ephemeral stack dirs whose owner died without stop() (SIGKILL): their services
+    died with it (parent-death signal), only the files remain."""
+    root = Path(_scratch_root() or tempfile.gettempdir())
+    for directory in root.glob(STACK_DIR_PREFIX + "*"):
+        try:
+            pid, started = (directory / OWNER_FILE).read_text().split()
+        except (OSError, ValueError):
+            continue   # being created right now, or not ours
+        if start_time(int(pid)) != started:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+class StackError(RuntimeError):
+    """The stack did not become healthy; the message carries each service's state and log tail."""
+
+
+# ---------------------------------------------------------------------------------------
+# The stack
+# ---------------------------------------------------------------------------------------
+
+class Stack:
+    """Start and stop the whole platform on free loopback ports. See module docstring."""
+
+    def __init__(self, workers: Optional[int] = None, data_dir: Optional[str] = None,
+                 env: Optional[dict[str, str]] = None, with_api: bool = True,
+                 with_workers: bool = True):
+        self.worker_count = 1 if workers is None else workers
+        self.data_dir = Path(data_dir).resolve() if data_dir else None
+        self.extra_env = dict(env or {})
+        self.with_api, self.with_workers = with_api, with_workers
+        self.dir: Optional[Path] = None
+        self.services: dict[str, Service] = {}
+        self.workers: list[Service] = []
+        self._ports: dict[str, int] = {}
+        self._next_worker = 0
+        self._started = False
+
+    # -- configuration -------------------------------------------------------------------
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """The URLs a client of this stack needs (the env file's lines)."""
+        redis = f"redis://127.0.0.1:{self._ports['redis']}"
+        return {
+            "API_URL": f"http://127.0.0.1:{self._ports['api']}/api",
+            "REDIS_URL": f"{redis}/{REDIS_DB_STATE}",
+            "CELERY_BROKER_URL": f"{redis}/{REDIS_DB_BROKER}",
+            "CELERY_RESULT_BACKEND": f"{redis}/{REDIS_DB_RESULTS}",
+            # The libpq form: psql, psycopg and (via store.init) SQLAlchemy all accept it.
+            "DATABASE_URL": f"postgresql://{DB_ROLE}@127.0.0.1:{self._ports['postgres']}/{DB_NAME}",
+        }
+
+    @property
+    def settings_env(self) -> dict[str, str]:
+        """The EVALPLATFORM_* variables every process of the stack gets."""
+        urls = self.urls
+        return {
+            "EVALPLATFORM_DATABASE_URL": urls["DATABASE_URL"].replace(
+                "postgresql://", "postgresql+psycopg://", 1),
+            "EVALPLATFORM_REDIS_URL": urls["REDIS_URL"],
+            "EVALPLATFORM_BROKER_URL": urls["CELERY_BROKER_URL"],
+            "EVALPLATFORM_RESULT_BACKEND": urls["CELERY_RESULT_BACKEND"],
+            "EVALPLATFORM_API_HOST": "127.0.0.1",
+            "EVALPLATFORM_API_PORT": str(self._ports["api"]),
+            **self.extra_env,
+        }
+
+    def write_env_file(self, path) -> None:
+        """KEY=value lines (the URLs, then the EVALPLATFORM_* settings); written atomically."""
+        path = Path(path)
+        lines = [f"{k}={v}" for k, v in {**self.urls, **self.settings_env}.items()]
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.write_text("\n".join(lines) + "\n")
+        os.replace(tmp, path)
+
+    def _process_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.settings_env)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self, timeout: float = 30) -> "Stack":
+        """Start every service at once and wait until all are healthy, or stop and raise.
+
+        The Python services (workers, API) take the longest to import, so they start
+        first; PostgreSQL's data is copied while they import. The API migrates the schema
+        at its start (under an advisory lock); without an API the stack migrates it.
+        """
+        if self._started:
+            return self
+        self._started = True
+        deadline = time.monotonic() + timeout
+        try:
+            self._prepare_dirs()
+            pgcluster.template()   # built on first use only
+            self._ports = {"redis": free_port(), "postgres": free_port(), "api": free_port()}
+            self._define_services()
+            self.services["redis"].start()
+            for _ in range(self.worker_count if self.with_workers else 0):
+                self.start_worker()
+            if self.with_api:
+                self.services["api"].start()
+            self._prepare_pgdata()
+            self.services["postgres"].start()
+            self._wait_for(self._check_postgres, "postgres", deadline)
+            if not self.with_api:
+                self._migrate()
+            self._wait_for(self._check_redis, "redis", deadline)
+            if self.with_api:
+                self._wait_for(self._check_api, "api", deadline)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_for(self, check: Callable[[], bool], name: str, deadline: float,
+                  watch: Optional[list[Service]] = None) -> None:
+        """Poll `check` until True; fail early when a watched service (default: all) dies."""
+        last_error = "no answer yet"
+        if watch is None:
+            watch = [s for s in [*self.services.values(), *self.workers] if s.proc is not None]
+        while True:
+            for service in watch:
+                if not service.alive():
+                    raise StackError(f"{service.name} died while starting\n{self.describe()}")
+            try:
+                if check():
+                    return
+            except Exception as exc:  # a refused connection while it starts
+                last_error = f"{type(exc).__name__}: {exc}"
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} not healthy in time (last: {last_error})\n{self.describe()}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop every process group and remove the temp dir. Safe to call more than once."""
+        interrupted = self._running_evaluations() if self.workers else set()
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+        if interrupted:
+            self._remove_sandboxes(interrupted)
+        for name in ("api", "postgres", "redis"):
+            if name in self.services:
+                self.services[name].stop()
+        if self.dir is not None and self.data_dir is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self._started = False
+
+    def _running_evaluations(self) -> set[str]:
+        """Ids in this stack's running_evaluations set (empty when Redis cannot say)."""
+        import redis
+        try:
+            client = redis.Redis.from_url(self.urls["REDIS_URL"], socket_timeout=1)
+            try:
+                return {m.decode() for m in client.smembers("running_evaluations")}
+            finally:
+                client.close()
+        except (redis.RedisError, KeyError):
+            return set()
+
+    def _remove_sandboxes(self, run_ids: set[str]) -> None:
+        """Remove the cgroups and host dirs of runs whose worker was just killed mid-run
+        (their processes died with it: Service.stop kills every descendant)."""
+        from evalplatform.settings import Settings
+        prefix = "EVALPLATFORM_"
+        try:
+            settings = Settings(**{k[len(prefix):].lower(): v for k, v in self.settings_env.items()
+                                   if k.startswith(prefix)})
+            if settings.executor != "local":
+                return
+            from evalplatform.executor.local import LocalExecutor
+            LocalExecutor(settings).remove_runs(run_ids)
+        except Exception as exc:  # stop() must finish; say what is left
+            print(f"evalplatform stack: could not remove sandboxes {sorted(run_ids)}: {exc}",
+                  file=sys.stderr)
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- services ------------------------------------------------------------------------
+
+    def _prepare_dirs(self) -> None:
+        if self.data_dir is not None:
+            self.dir = self.data_dir
+            self.dir.mkdir(parents=True, exist_ok=True)
+        else:
+            _remove_abandoned_stack_dirs()
+            self.dir = Path(tempfile.mkdtemp(prefix=STACK_DIR_PREFIX, dir=_scratch_root()))
+            (self.dir / OWNER_FILE).write_text(f"{os.getpid()} {start_time(os.getpid())}")
+        self.dir.chmod(0o755)  # postgres must traverse it to reach its data and socket dirs
+        if not pgcluster.postgres_can_reach(self.dir):
+            raise StackError(f"the postgres user cannot reach {self.dir}: "
+                             "make its parent directories traversable (chmod o+x)")
+        for sub in ("logs", "redis", "pgsock"):
+            (self.dir / sub).mkdir(exist_ok=True)
+        pgcluster.chown_postgres(self.dir / "pgsock")
+
+    def _prepare_pgdata(self) -> None:
+        """A fresh copy of the template, unless the data dir already holds a cluster."""
+        pgdata = self.dir / "pgdata"
+        if not (pgdata / "PG_VERSION").exists():
+            shutil.rmtree(pgdata, ignore_errors=True)
+            pgcluster.copy_template(pgdata)
+        (pgdata / "postmaster.pid").unlink(missing_ok=True)  # left by a killed earlier run
+
+    def _define_services(self) -> None:
+        env, logs = self._process_env(), self.dir / "logs"
+        persistent = self.data_dir is not None
+        redis_args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self._ports["redis"]),
+                      "--dir", str(self.dir / "redis"), "--save", "",
+                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes"]
+        pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"],
+                                        self.dir / "pgsock", durable=persistent)
+        self.services = {
+            "redis": Service("redis", redis_args, logs / "redis.log", env),
+            # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
+            "postgres": Service("postgres", pg_args, logs / "postgres.log", env,
+                                stop_signal=signal.SIGINT),
+            "api": Service("api", [sys.executable, "-m", "uvicorn", "evalplatform.api.app:app",
+                                   "--host", "127.0.0.1", "--port", str(self._ports["api"]),
+                                   "--no-access-log", "--log-level", "warning"],
+                           logs / "api.log", env, cwd=str(PROJECT_ROOT)),
+        }
+
+    def _worker_service(self, index: int) -> Service:
+        from evalplatform.settings import Settings
+        override = self.extra_env.get("EVALPLATFORM_WORKER_CONCURRENCY")
+        concurrency = int(override) if override else Settings().worker_concurrency
+        argv = [sys.executable, "-m", "celery", "-A", "evalplatform.queue.app:celery_app",
+                "worker", "--hostname", f"worker{index}@%h", "--concurrency", str(concurrency),
+                "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        return Service(f"worker{index}", argv, self.dir / "logs" / f"worker{index}.log",
+                       self._process_env(), cwd=str(PROJECT_ROOT))
+
+    # -- health --------------------------------------------------------------------------
+
+    # The checks use the standard library where they can: the stack process runs beside
+    # services that are importing on the same cores, and every import it saves is theirs.
+
+    def _check_redis(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self._ports["redis"]), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")
+
+    def _check_postgres(self) -> bool:
+        import psycopg
+        with psycopg.connect(self.urls["DATABASE_URL"], connect_timeout=1) as conn:
+            return conn.execute("SELECT 1").fetchone()[0] == 1
+
+    def _check_api(self) -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", self._ports["api"], timeout=3)
+        try:
+            conn.request("GET", "/api/health")
+            answer = conn.getresponse()
+            return answer.status == 200 and json.loads(answer.read()).get("status") == "ok"
+        finally:
+            conn.close()
+
+    def _migrate(self) -> None:
+        from evalplatform import store
+        store.migrate(self.urls["DATABASE_URL"])
+
+    def healthy(self) -> dict[str, bool]:
+        """Each service's health right now (for diagnostics; start() waits on these)."""
+        checks = {"redis": self._check_redis, "postgres": self._check_postgres}
+        if self.with_api:
+            checks["api"] = self._check_api
+        result = {}
+        for name, check in checks.items():
+            try:
+                result[name] = bool(check())
+            except Exception:
+                result[name] = False
+        return result
+
+    def describe(self) -> str:
+        """Each service's state and the tail of its log: what a failed start reports."""
+        parts = []
+        for service in [*self.services.values(), *self.workers]:
+            parts.append(f"--- {service.name}: {service.state()} ({service.log_path})\n{service.tail()}")
+        return "\n".join(parts)
+
+    def logs(self, service: str) -> str:
+        """The tail of one service's log (`redis`, `postgres`, `api`, `worker0`, ...)."""
+        for candidate in [*self.services.values(), *self.workers]:
+            if candidate.name == service:
+                return candidate.tail()
+        path = self.dir / "logs" / f"{service}.log" if self.dir else None
+        return path.read_text(errors="replace") if path and path.exists() else ""
+
+    # -- process control (chaos) ----------------------------------------------------------
+
+    def worker_pids(self) -> list[int]:
+        """The main pid of each running worker (its pool children share its process group)."""
+        return [w.pid for w in self.workers if w.alive()]
+
+    def kill_worker(self, index: int = 0, sig: int = signal.SIGKILL) -> None:
+        """Signal the worker's main process only, as a crash would (pool children are orphaned)."""
+        worker = self.workers[index]
+        if worker.alive():
+            os.kill(worker.pid, sig)
+
+    def start_worker(self) -> Service:
+        """Start one more worker with the next hostname (worker0@, worker1@, ...)."""
+        worker = self._worker_service(self._next_worker)
+        self._next_worker += 1
+        worker.start()
+        self.workers.append(worker)
+        return worker
+
+    def stop_service(self, name: str) -> None:
+        """Stop `redis`, `postgres` or `api` (its port stays reserved for start_service)."""
+        self.services[name].stop()
+
+    def start_service(self, name: str, timeout: float = 15) -> None:
+        """Start it again on the same port (clients reconnect to the same URL) and wait healthy."""
+        checks = {"redis": self._check_redis, "postgres": self._check_postgres, "api": self._check_api}
+        self.services[name].start()
+        self._wait_for(checks[name], name, time.monotonic() + timeout, [self.services[name]])
+
+    def restart_service(self, name: str, timeout: float = 15) -> None:
+        self.stop_service(name)
+        self.start_service(name, timeout)
+
+    def stop_redis(self) -> None:
+        self.stop_service("redis")
+
+    def start_redis(self, timeout: float = 15) -> None:
+        self.start_service("redis", timeout)
+
+    def restart_redis(self, timeout: float = 15) -> None:
+        self.restart_service("redis", timeout)
+
+    def stop_postgres(self) -> None:
+        self.stop_service("postgres")
+
+    def start_postgres(self, timeout: float = 15) -> None:
+        self.start_service("postgres", timeout)
+
+    def restart_postgres(self, timeout: float = 15) -> None:
+        self.restart_service("postgres", timeout)
+
+    def restart_api(self, timeout: float = 15) -> None:
+        self.restart_service("api", timeout)
