@@ -1,0 +1,56 @@
+@cancellation
+Feature: Cancelling an evaluation
+  A queued evaluation that is cancelled never runs. A running one is stopped, its
+  whole process tree killed. A finished one is left as it was.
+
+  Scenario: A queued evaluation that is cancelled never runs
+    Given every worker slot is busy
+    When I submit:
+      """
+      print("this must never run")
+      """
+    And I cancel the evaluation
+    Then the evaluation reads "cancelled" with reason "cancelled"
+    When the busy slots free up
+    And the workers have moved past it
+    Then the evaluation never started
+
+  Scenario: A running evaluation that is cancelled reads cancelled at once
+    When I submit:
+      """
+      import time
+      print("started", flush=True)
+      time.sleep(20)
+      """
+    And the evaluation is running
+    And I cancel the evaluation
+    Then the evaluation reads "cancelled" within 1 second
+    When no worker holds its task any more
+    Then the evaluation reads "cancelled" with reason "cancelled"
+    And every stored move is one the contract allows
+
+  @host
+  Scenario: A running evaluation that is cancelled leaves no process behind
+    When I submit:
+      """
+      import subprocess, sys, time
+      subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)"])
+      time.sleep(20)
+      """
+    And the evaluation is running
+    And its processes are running on the host
+    And I cancel the evaluation
+    Then none of its processes is left on the host within 3 seconds
+
+  Scenario: Cancelling a completed evaluation leaves it unchanged
+    When I run:
+      """
+      print("done before the cancel")
+      """
+    And I cancel the evaluation
+    Then the cancel is refused with 409 and the status "completed"
+    And the record is unchanged
+
+  Scenario: Cancelling an evaluation that does not exist answers 404
+    When I cancel an evaluation that does not exist
+    Then the answer is 404

@@ -1,0 +1,11 @@
+@load
+Feature: The platform loses nothing under concurrent load
+  Many clients submit at once: every evaluation ends in a terminal status with the
+  outcome its code asked for, none is lost and none stays running. Throughput and
+  latency percentiles are shown in the terminal report; they are not asserted.
+
+  Scenario: A burst of concurrent submissions all end, none lost
+    When I submit the configured load at once: fast, slow, failing, timing out and flooding output
+    Then every one of them ends with the outcome its code asked for
+    And none of them is listed as running
+    And the throughput and latency percentiles are reported

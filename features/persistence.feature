@@ -1,0 +1,13 @@
+@isolation @persistence
+Feature: Nothing one evaluation leaves behind reaches the next
+  Every evaluation starts from the same clean state: the files one writes in /tmp, its
+  scratch directory or /dev/shm are gone when the next one starts.
+
+  Scenario: A file written in /tmp, the scratch directory or /dev/shm is invisible to the next evaluation
+    When an evaluation leaves a file in each of these directories:
+      | directory |
+      | /tmp      |
+      | .         |
+      | /dev/shm  |
+    And the next evaluation looks for them
+    Then the next evaluation finds none of them

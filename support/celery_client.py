@@ -1,0 +1,128 @@
+"""A Celery app bound to the target's broker and result backend (the only module that
+knows the task names).
+
+It sends tasks by name, as any client of the deployment would, and asks the workers
+about themselves through Celery's remote control (`inspect ping/stats/conf`), so the
+scenarios check what the running workers report rather than what a config file says.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import redis
+from celery import Celery
+from celery.result import AsyncResult
+from celery.states import READY_STATES
+
+HEALTH_CHECK = "evalplatform.health_check"
+EVALUATE_CODE = "evalplatform.evaluate_code"
+INSPECT_TIMEOUT = 2.0
+# The Redis result backend publishes each state change of a task on this channel + task id.
+RESULT_CHANNEL_PREFIX = "celery-task-meta-"
+
+
+class CeleryClient:
+    def __init__(self, broker_url: str, result_backend: str, *, timeout_scale: float = 1.0):
+        self.result_backend = result_backend
+        self.app = Celery("acceptance-suite", broker=broker_url, backend=result_backend, set_as_current=False)
+        self.app.conf.update(
+            task_serializer="json", result_serializer="json", accept_content=["json"],
+            broker_connection_retry_on_startup=True, broker_connection_timeout=3,
+            result_extended=True,
+        )
+        self.inspect_timeout = INSPECT_TIMEOUT * timeout_scale
+        self._known_workers: int | None = None
+        self._work_queue: str | None = None
+
+    def close(self) -> None:
+        self.app.close()
+
+    # -- remote control ----------------------------------------------------------------
+
+    def _inspect(self, method: str) -> dict[str, Any]:
+        """Every worker's reply. Celery cannot know how many workers will answer, so the
+        first call waits the whole timeout; later calls stop as soon as as many workers
+        as answered the first time have replied."""
+        inspector = self.app.control.inspect(timeout=self.inspect_timeout, limit=self._known_workers)
+        replies = getattr(inspector, method)() or {}
+        if self._known_workers is None and replies:
+            self._known_workers = len(replies)
+        return replies
+
+    def ping(self) -> dict[str, Any]:
+        """{worker hostname: reply} from every worker that answered."""
+        return self._inspect("ping")
+
+    def stats(self) -> dict[str, Any]:
+        return self._inspect("stats")
+
+    def conf(self) -> dict[str, Any]:
+        """{worker hostname: its effective Celery configuration}."""
+        return self._inspect("conf")
+
+    def active_queues(self) -> dict[str, list[dict]]:
+        return self._inspect("active_queues")
+
+    def evaluations_in_hand(self) -> set[str]:
+        """The ids of the evaluations whose evaluate_code task a worker is executing now."""
+        return {str(task["args"][0]) for tasks in self._inspect("active").values() for task in tasks
+                if task.get("name") == EVALUATE_CODE and task.get("args")}
+
+    def work_queue(self) -> str:
+        """The queue every worker consumes (tasks sent by name must land where workers read);
+        asked once per client."""
+        if self._work_queue is None:
+            self._work_queue = self._common_queue()
+        return self._work_queue
+
+    def _common_queue(self) -> str:
+        queues = self.active_queues()
+        if not queues:
+            raise AssertionError("no Celery worker answered `inspect active_queues`")
+        common = set.intersection(*({q["name"] for q in qs} for qs in queues.values()))
+        if not common:
+            raise AssertionError(f"the workers consume no common queue: {queues}")
+        return sorted(common)[0]
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def send(self, task_name: str, *args: Any) -> AsyncResult:
+        return self.app.send_task(task_name, args=list(args), queue=self.work_queue())
+
+    def health_check(self) -> AsyncResult:
+        return self.send(HEALTH_CHECK)
+
+    def evaluate_code(self, eval_id: str) -> AsyncResult:
+        return self.send(EVALUATE_CODE, eval_id)
+
+    def follow_states(self, task_name: str, *args: Any, timeout: float) -> tuple[list[str], Any]:
+        """Send a task and record every state the result backend reports for it, in order.
+
+        The suite subscribes to the task's result channel BEFORE sending (pub/sub has no
+        history): the first state is what the backend reports before any worker has the
+        task (PENDING), then each state the worker publishes (STARTED, SUCCESS) as it
+        happens. Polling instead could miss the short-lived ones.
+        """
+        task_id = str(uuid.uuid4())
+        backend = redis.Redis.from_url(self.result_backend, decode_responses=True)
+        pubsub = backend.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(f"{RESULT_CHANNEL_PREFIX}{task_id}")
+        try:
+            result = AsyncResult(task_id, app=self.app)
+            states = [result.state]
+            self.app.send_task(task_name, args=list(args), queue=self.work_queue(), task_id=task_id)
+            deadline = time.monotonic() + timeout
+            while states[-1] not in READY_STATES:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"task {task_name} {task_id} not ready after {timeout:.1f}s; states: {states}")
+                message = pubsub.get_message(timeout=0.2)
+                if message:
+                    states.append(json.loads(message["data"])["status"])
+            return states, result.get(timeout=timeout)
+        finally:
+            pubsub.close()
+            backend.close()
