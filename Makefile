@@ -52,8 +52,10 @@ doctor: setup
 	$(VPY) -m evalplatform doctor
 
 # The project's own tests, which include the acceptance suite against the embedded platform.
+# The isolation features run a second time with bubblewrap, so both local engines are gated.
 test: setup
 	$(VPY) -m pytest $(PYTEST_ARGS)
+	EVALPLATFORM_SANDBOX_ENGINE=bwrap $(VPY) -m pytest features -m isolation $(PYTEST_ARGS)
 
 unit: setup
 	$(VPY) -m pytest tests/unit $(PYTEST_ARGS)
