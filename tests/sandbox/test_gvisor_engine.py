@@ -6,6 +6,7 @@ test_limits, ...); these complete them for gVisor. Skipped where runsc cannot st
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 import uuid
@@ -150,5 +151,7 @@ def test_bundle_config_holds_the_plan(tmp_path):
 def test_a_run_leaves_the_hosts_dev_null_to_root(sandbox):
     # runsc hands the stdio it is given to the container user: were the engine started
     # with the host's /dev/null as stdin, that device would end up owned by uid 65534.
+    # Start from the host's proper owner, so an earlier run cannot decide this test.
+    os.chown("/dev/null", 0, 0)
     assert run_code(sandbox, "print(1)").ok
     assert Path("/dev/null").stat().st_uid == 0
