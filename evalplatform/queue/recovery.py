@@ -13,6 +13,8 @@ A Redis lock lets one of them per interval look at the database:
   sandbox enforces the timeout itself, so a run that outlived it lost its worker);
 - a `submitted` evaluation older than the grace was never queued (the API died between
   storing and queueing it) and is failed with reason rejected;
+- a message of a `queued` evaluation that a worker took from the broker but never claimed
+  (it died in between) is put back at once rather than after the visibility timeout;
 - when the broker restarted (its run_id changed) without persistence, the messages of
   queued evaluations are gone: their tasks are sent again, oldest first. A message that
   did survive makes a duplicate, which is harmless (a task only runs a `queued` row).
@@ -23,8 +25,10 @@ trees and cgroups die.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
 import uuid
 from typing import Optional
 
@@ -129,6 +133,36 @@ def resend_queued() -> int:
     return len(items)
 
 
+# kombu's Redis transport keeps each message a worker took, until acknowledged, in this hash
+# (delivery tag -> [message, exchange, routing key]) with the time it was taken in this zset.
+UNACKED_KEY, UNACKED_INDEX_KEY = "unacked", "unacked_index"
+
+
+def restore_abandoned_deliveries(min_age_s: float) -> int:
+    """Put back in their queue the messages of `queued` evaluations that a worker took
+    more than `min_age_s` ago without claiming them: it died between the two (a live
+    worker claims within milliseconds). kombu itself would restore them only after the
+    visibility timeout. A duplicate is harmless: only a `queued` row runs, once."""
+    from evalplatform.queue.app import broker_client, celery_app  # app imports this module
+    client = broker_client()
+    tags = client.zrangebyscore(UNACKED_INDEX_KEY, 0, time.time() - min_age_s)
+    abandoned = []
+    for tag, raw in zip(tags, client.hmget(UNACKED_KEY, tags) if tags else []):
+        if raw is None:
+            continue
+        eval_id = json.loads(raw)[0].get("headers", {}).get("id")
+        record = store.get_evaluation(eval_id) if eval_id else None
+        if record is not None and record["status"] == contract.QUEUED:
+            abandoned.append(tag)
+    if abandoned:
+        with celery_app.connection_for_write() as conn:
+            for tag in abandoned:
+                conn.default_channel.qos.restore_by_tag(tag)
+        log.warning("restored %d evaluations taken by a worker that died before starting them",
+                    len(abandoned))
+    return len(abandoned)
+
+
 class Reaper:
     """A daemon thread that reaps every settings.reaper_interval_s (see module docstring)."""
 
@@ -158,6 +192,7 @@ class Reaper:
         if not failpoints.active("worker_loss_ignored") and self._leader():
             reap_orphaned_runs()
             reap_overdue()
+            restore_abandoned_deliveries(liveness.HEARTBEAT_TTL_S)
         self._after_broker_restart()
         if self.cleanup_local:
             from evalplatform.executor import get_executor

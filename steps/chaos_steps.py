@@ -1,0 +1,184 @@
+"""Faults injected into a platform of the scenario's own (features/chaos.feature, @chaos).
+
+The scenario's platform (support/chaos.py) starts when a step first needs it, sized by
+the scenario's Given steps, which therefore only note the size. features/test_chaos.py
+points the suite's clients (`api`, `evaluations`, ...) at it, so the chaos feature reuses
+the suite's ordinary phrases ("I submit:", "the evaluation completes") for its own stack.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from pytest_bdd import given, parsers, then, when
+
+from support import host, waiting
+from support.chaos import ChaosPlatform
+from support.contract import TERMINAL
+from support.session import session_target
+
+SERVICE_NAMES = {"Redis": "redis", "PostgreSQL": "postgres", "the API process": "api"}
+SERVICE = "(?P<service>Redis|PostgreSQL|the API process)"
+# Deadline for everything a scenario submitted to end after its fault: the longest run
+# in chaos.feature, a re-queue, and a restarted service's reconnection, generously.
+RECOVERY_TIMEOUT = 60.0
+
+
+# -- the scenario's own platform --------------------------------------------------------------
+
+@pytest.fixture
+def chaos_config() -> dict:
+    """The size the scenario's Given steps asked for (ChaosPlatform's keyword arguments)."""
+    return {}
+
+
+@pytest.fixture
+def chaos_platform(request: pytest.FixtureRequest, chaos_config):
+    scale = session_target(request.config).requested.timeout_scale
+    platform = ChaosPlatform(**chaos_config, timeout_scale=scale).start()
+    try:
+        yield platform
+    finally:
+        platform.stop()
+
+
+@given(parsers.re(r"a platform of its own with (?P<workers>\d+) workers? of (?P<slots>\d+) slots? each"))
+def own_platform(chaos_config, workers, slots):
+    chaos_config.update(workers=int(workers), slots=int(slots))
+
+
+@given(parsers.parse("its queue holds at most {depth:d} waiting evaluations"))
+def queue_depth(chaos_config, depth):
+    chaos_config.update(queue_max_depth=depth)
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+@when("the sandbox of the evaluation is running on the host")
+def sandbox_running(context, chaos_platform):
+    context.sandbox_pids = waiting.until(
+        lambda: host.processes_of(context.eval_id), bool, timeout=chaos_platform.scale * 10,
+        description=f"a host process of evaluation {context.eval_id}'s sandbox")
+
+
+@when("a worker takes it from the queue and dies before starting it")
+def take_and_die(context, chaos_platform, api):
+    taken = chaos_platform.take_message_and_die(api.evaluation(context.eval_id)["priority"])
+    assert taken == context.eval_id, f"the dying worker took {taken}, not the evaluation {context.eval_id}"
+
+
+@when("the worker running it is killed with SIGKILL")
+def kill_its_worker(context, chaos_platform):
+    context.killed_worker = chaos_platform.kill_worker_of(context.eval_id)
+
+
+@when(parsers.re(f"{SERVICE} stops"))
+def service_stops(context, chaos_platform, service):
+    if service == "Redis":
+        context.redis_run_id = _redis_info(chaos_platform)["run_id"]
+    chaos_platform.stop_service(SERVICE_NAMES[service])
+
+
+@when(parsers.re(f"{SERVICE} starts again"))
+def service_starts(chaos_platform, service):
+    chaos_platform.start_service(SERVICE_NAMES[service])
+
+
+@when(parsers.re(f"{SERVICE} restarts"))
+def service_restarts(chaos_platform, service):
+    chaos_platform.restart_service(SERVICE_NAMES[service])
+
+
+def _redis_info(chaos_platform) -> dict:
+    client = redis.Redis.from_url(chaos_platform.urls["CELERY_BROKER_URL"], socket_timeout=5)
+    try:
+        info = client.info("server")
+        info["appendonly"] = client.config_get("appendonly")["appendonly"]
+        info["save"] = client.config_get("save")["save"]
+        return info
+    finally:
+        client.close()
+
+
+@then("Redis came back as a new server without persistence: the broker's queued messages are gone")
+def redis_came_back_empty(context, chaos_platform):
+    info = _redis_info(chaos_platform)
+    assert info["run_id"] != context.redis_run_id, "Redis was not restarted (same run_id)"
+    assert (info["appendonly"], info["save"]) == ("no", ""), \
+        f"this Redis persists its data (appendonly={info['appendonly']!r}, save={info['save']!r})"
+
+
+@when("the queue has drained")
+def queue_drained(chaos_platform):
+    waiting.until(chaos_platform.api.queue_status, lambda q: q["queued"] == 0 and q["running"] == 0,
+                  timeout=chaos_platform.scale * RECOVERY_TIMEOUT, description="the queue to drain")
+
+
+# -- answers while degraded ---------------------------------------------------------------------
+
+@then("a submission is answered 503 with a Retry-After header")
+def submission_refused(api):
+    # The client's read timeout bounds this call: a hang fails it instead of stalling the run.
+    answer = api.submit_response({"code": "print('refused')"})
+    assert answer.status_code == 503, f"expected 503, got {answer.status_code}: {answer.text[:500]}"
+    retry_after = answer.headers.get("Retry-After", "")
+    assert retry_after.isdigit() and int(retry_after) > 0, f"Retry-After is {retry_after!r}: {answer.headers}"
+    assert "detail" in answer.json(), answer.text
+
+
+@then("a submission is accepted")
+def submission_accepted(context, api):
+    context.remember_submission(api.submit("print('accepted')")["eval_id"])
+
+
+@then(parsers.parse('the evaluation still reads "{status}"'))
+def still_reads(context, api, status):
+    assert api.status(context.eval_id)["status"] == status
+
+
+# -- outcomes -------------------------------------------------------------------------------------
+
+def _ends_within_grace(context, chaos_platform, evaluations, database) -> tuple[dict, list]:
+    """Wait for the evaluation to end within its timeout + the reaper's grace; (record, its
+    moves), after checking that it completed or failed with reason worker_lost."""
+    limit = evaluations.api.evaluation(context.eval_id)["timeout"] + chaos_platform.grace_s()
+    record = evaluations.wait_terminal(context.eval_id, timeout=limit)
+    moves = [(e["from_status"], e["to_status"], e["reason"]) for e in database.events(context.eval_id)]
+    assert record["status"] == "completed" or (record["status"], record["reason"]) == ("failed", "worker_lost"), \
+        f"expected completed, or failed/worker_lost: {record}; moves: {moves}"
+    return record, moves
+
+
+@then('it ends within its timeout plus the platform\'s grace: completed after a re-queue, '
+      'or failed with reason "worker_lost"')
+def ends_after_worker_loss(context, chaos_platform, evaluations, database):
+    record, moves = _ends_within_grace(context, chaos_platform, evaluations, database)
+    if record["status"] == "completed":
+        assert ("running", "queued", "worker_lost") in moves, \
+            f"completed without the re-queue of a lost worker; its moves: {moves}"
+        assert record["worker_id"] != context.killed_worker, f"completed by the killed worker: {record}"
+
+
+@then('it ends within its timeout plus the platform\'s grace: completed, or failed with reason "worker_lost"')
+def ends_within_grace(context, chaos_platform, evaluations, database):
+    _ends_within_grace(context, chaos_platform, evaluations, database)
+
+
+@then("none of the killed run's sandbox processes is left on the host")
+def killed_sandbox_gone(context, chaos_platform):
+    waiting.until(lambda: [pid for pid in context.sandbox_pids if os.path.exists(f"/proc/{pid}")],
+                  lambda alive: not alive, timeout=chaos_platform.scale * 5,
+                  description=f"the killed run's processes {context.sandbox_pids} to be gone")
+    left = host.processes_of(context.eval_id)
+    assert not left, f"processes of the ended evaluation {context.eval_id} remain: {left}"
+
+
+@then("every evaluation the scenario submitted completes, none lost")
+def all_complete(context, evaluations):
+    records = evaluations.wait_all_terminal(context.submitted, timeout=RECOVERY_TIMEOUT)
+    assert [r["eval_id"] for r in records] == context.submitted
+    assert all(r["status"] in TERMINAL for r in records)
+    wrong = [(r["eval_id"], r["status"], r["reason"], r["error"]) for r in records if r["status"] != "completed"]
+    assert not wrong, f"{len(wrong)} of {len(records)} did not complete: {wrong}"
