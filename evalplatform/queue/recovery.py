@@ -104,10 +104,13 @@ def reap_overdue() -> int:
 
 
 def remove_orphaned_sandboxes(executor) -> list[str]:
-    """Kill this host's sandboxes of OUR evaluations that are no longer running.
+    """Kill this host's sandboxes of OUR evaluations that have ended.
 
     Sandboxes this platform does not know (another stack on the same host, a benchmark's
-    bare runs) are left alone: their ids are not evaluations in this database.
+    bare runs) are left alone: their ids are not evaluations in this database. Only
+    terminal evaluations count: a re-queued one may be claimed by a retry on this very
+    host at any moment (the sandbox's own claim then clears the dead attempt's leftovers
+    under its owner lock), and removing its run directory then would break the retry.
     """
     run_ids = getattr(executor, "run_ids", None)
     if run_ids is None:        # the kubernetes executor: Jobs are not on this host
@@ -116,7 +119,7 @@ def remove_orphaned_sandboxes(executor) -> list[str]:
     orphans = set()
     for run_id in candidates:
         record = store.get_evaluation(run_id)
-        if record is not None and record["status"] not in RUNNING_STATES:
+        if record is not None and record["status"] in contract.TERMINAL:
             orphans.add(run_id)
     if not orphans:
         return []
