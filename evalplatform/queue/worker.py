@@ -41,7 +41,11 @@ def _engine_report() -> dict:
 @signals.celeryd_after_setup.connect
 def _start(sender: str, instance, **_) -> None:
     global _worker_id
-    failpoints.check_startup()
+    try:
+        failpoints.check_startup()
+    except failpoints.FailpointError as exc:   # Celery logs and ignores a handler's Exception
+        log.critical("worker refuses to start: %s", exc)
+        raise SystemExit(3) from exc
     store.init()
     state.init()
     _worker_id = liveness.make_worker_id(sender)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from evalplatform import failpoints
 from evalplatform.contract import (REASON_KILLED, REASON_MEMORY, REASON_NONZERO_EXIT,
                                    REASON_OUTPUT_LIMIT, REASON_SANDBOX_ERROR, REASON_TIMEOUT)
 from evalplatform.sandbox.cgroups import Hierarchy, RunCgroup, check_run_id, is_run_id
@@ -58,6 +59,13 @@ OWNER_LOCK = "owner.lock"
 POLL_INTERVAL_S = 0.05
 CHUNK = 65536
 DRAIN_DEADLINE_S = 5.0
+# Failpoints that lift a limit keep a backstop so a self-test cannot harm the shared host:
+# the lifted limit times this factor (pids, output caps); memory: no cgroup limit to speak
+# of, and an address-space rlimit instead (MemoryError, never an OOM kill of the host).
+FAILPOINT_BACKSTOP = 4
+FAILPOINT_NO_MEMORY_LIMIT_MB = 1 << 20
+FAILPOINT_ADDRESS_SPACE_MB = 1024
+FAILPOINT_SAMPLE_S = 0.5
 
 
 def run_dir(settings: Settings, run_id: str) -> Path:
@@ -112,7 +120,8 @@ def _ulimit_args(limits) -> list[str]:
     limit is a second above the soft one, so the program first gets SIGXCPU (reported as
     reason timeout) rather than an anonymous SIGKILL. POSIX sh counts -f in 512-byte blocks."""
     return ["-St", str(limits.cpu_time_s), "-Ht", str(limits.cpu_time_s + 1),
-            "-f", str(limits.file_size_mb * 2048), "-c", "0", "-n", "1024"]
+            "-f", str(limits.file_size_mb * 2048), "-c", "0", "-n", "1024",
+            *(["-v", str(FAILPOINT_ADDRESS_SPACE_MB * 1024)] if failpoints.active("no_memory_limit") else [])]
 
 
 class _Supervisor:
@@ -161,14 +170,19 @@ class _Supervisor:
         if not chunk:
             stream.open = False
             return
+        if stream.name == STDERR and failpoints.active("stderr_merged"):
+            stream = next(s for s in self.streams.values() if s.name == STDOUT)   # 2>&1
         kept = stream.take(chunk)
         if kept and self.on_output:
             self.on_output(stream.name, kept)
 
     def supervise(self, proc: subprocess.Popen) -> int:
         limits = self.plan.limits
-        self.streams = {proc.stdout.fileno(): _Stream(STDOUT, limits.stdout_bytes),
-                        proc.stderr.fileno(): _Stream(STDERR, limits.stderr_bytes)}
+        caps = (limits.stdout_bytes, limits.stderr_bytes)
+        if failpoints.active("output_cap_off"):
+            caps = tuple(c * FAILPOINT_BACKSTOP for c in caps)
+        self.streams = {proc.stdout.fileno(): _Stream(STDOUT, caps[0]),
+                        proc.stderr.fileno(): _Stream(STDERR, caps[1])}
         poller = select.poll()
         for fd in self.streams:
             os.set_blocking(fd, False)
@@ -179,6 +193,12 @@ class _Supervisor:
         # Until the engine has exited AND both pipes are at EOF (a program may close its
         # stdout and stderr and keep running: the clock and cancellation still apply).
         while any(s.open for s in self.streams.values()) or proc.poll() is None:
+            if failpoints.active("fast_exit_output_dropped"):
+                # A sampling reader that stops at the engine's exit: what the program wrote
+                # since the last sample is never read.
+                time.sleep(FAILPOINT_SAMPLE_S)
+                if proc.poll() is not None:
+                    break
             if any(s.open for s in self.streams.values()):
                 for fd, _ in poller.poll(POLL_INTERVAL_S * 1000):
                     self._read(fd)
@@ -192,7 +212,7 @@ class _Supervisor:
             if self.kill_reason is None:
                 if any(s.truncated for s in self.streams.values()):
                     self.kill(proc, REASON_OUTPUT_LIMIT)
-                elif time.monotonic() >= deadline:
+                elif time.monotonic() >= deadline and not failpoints.active("no_timeout_kill"):
                     self.kill(proc, REASON_TIMEOUT)
                 elif (self.should_cancel and self.should_cancel()) or marker.exists():
                     self.kill(proc, REASON_KILLED)
@@ -282,11 +302,14 @@ def _write_code(workdir: Path, code: str) -> None:
 def build_plan(request: RunRequest, settings: Settings, workdir: Path) -> RunPlan:
     env = get_environment(request.environment, settings)
     scratch = "/scratch"
+    variables = {"PATH": f"{os.path.dirname(env.interpreter)}:/usr/bin:/bin", "HOME": scratch,
+                 "LANG": "C.UTF-8", "EVAL_ID": request.run_id}
+    if failpoints.active("env_not_cleared"):
+        variables = {**os.environ, **variables}       # the worker's environment leaks in
     return RunPlan(
         run_id=request.run_id,
         program=[env.interpreter, *env.flags, "/eval/main.py"],
-        env={"PATH": f"{os.path.dirname(env.interpreter)}:/usr/bin:/bin", "HOME": scratch,
-             "LANG": "C.UTF-8", "EVAL_ID": request.run_id},
+        env=variables,
         ro_binds=[*SYSTEM_PATHS, *env.ro_binds],
         code_dir=str(workdir / "code"),
         inside_code_dir="/eval",
@@ -308,8 +331,12 @@ def run(engine: Engine, hierarchy: Hierarchy, settings: Settings, request: RunRe
         undo.callback(shutil.rmtree, workdir, ignore_errors=True)
         _write_code(workdir, request.code)
         undo.callback(engine.cleanup, plan)
-        cgroup = hierarchy.create(request.run_id, engine.host_memory_mb(plan.limits),
-                                  engine.host_pids(plan.limits))
+        memory_mb, pids = engine.host_memory_mb(plan.limits), engine.host_pids(plan.limits)
+        if failpoints.active("no_memory_limit"):
+            memory_mb = FAILPOINT_NO_MEMORY_LIMIT_MB
+        if failpoints.active("no_pids_limit"):
+            pids *= FAILPOINT_BACKSTOP
+        cgroup = hierarchy.create(request.run_id, memory_mb, pids)
         undo.callback(cgroup.remove)
         supervisor = _Supervisor(engine, plan, cgroup, on_output, should_cancel)
         started = time.monotonic()

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from evalplatform import failpoints
 from evalplatform.sandbox import seccomp
 from evalplatform.sandbox.engines.base import (Availability, Engine, Launch, RunPlan,
                                                plan_layout)
@@ -76,7 +77,7 @@ class BwrapEngine(Engine):
         # `env -i`: the launching shell exports PWD (bash also _ and SHLVL), and bwrap's
         # pid-1 helper would keep them in /proc/1/environ.
         argv = ["/usr/bin/env", "-i", shutil.which("bwrap"), "--unshare-ipc", "--unshare-pid",
-                "--unshare-net",
+                *([] if failpoints.active("no_netns") else ["--unshare-net"]),
                 "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                 "--hostname", plan.hostname, "--cap-drop", "ALL"]
         for cap in KEPT_CAPS:
@@ -97,7 +98,8 @@ class BwrapEngine(Engine):
                 bound.append(mount.path)
         argv += ["--size", str(plan.limits.scratch_mb * 1024 * 1024), "--perms", "1777",
                  "--tmpfs", plan.scratch_dir, "--symlink", plan.scratch_dir, "/tmp",
-                 "--proc", "/proc", *_dev_args(), "--remount-ro", "/",
+                 "--proc", "/proc", *_dev_args(),
+                 *(["--chmod", "1777", "/"] if failpoints.active("root_writable") else ["--remount-ro", "/"]),
                  "--chdir", plan.scratch_dir,
                  "--seccomp", str(seccomp_fd), "--json-status-fd", str(status_fd), "--",
                  shutil.which("setpriv"), f"--reuid={plan.uid}", f"--regid={plan.gid}",

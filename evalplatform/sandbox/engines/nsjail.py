@@ -18,6 +18,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Optional
 
+from evalplatform import failpoints
 from evalplatform.sandbox import seccomp
 from evalplatform.sandbox.engines.base import Availability, Engine, RunPlan, plan_layout
 
@@ -71,6 +72,10 @@ class NsjailEngine(Engine):
             "--disable_rlimits",                  # keep the runner's (see runner.py)
             "--seccomp_string", seccomp.kafel_policy(),
         ]
+        if failpoints.active("no_netns"):
+            argv.append("--disable_clone_newnet")     # the host's network namespace
+        if failpoints.active("root_writable"):
+            argv.append("--rw")                       # the root tmpfs stays writable
         for mount in plan_layout(plan):
             if mount.kind == "symlink":
                 argv += ["--symlink", f"{mount.target}:{mount.path}"]
