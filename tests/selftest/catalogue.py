@@ -1,5 +1,5 @@
 """Which acceptance features catch which failpoint: the one table the self-test checks and
-docs/failpoints.md shows.
+the README shows.
 
 Each failpoint (evalplatform/failpoints.py) breaks one guarantee. CATCHERS names, per
 failpoint, the features that must turn red with it on, and in each the scenarios seen to
@@ -105,7 +105,7 @@ def every_narrowed_scenario() -> dict[str, tuple[str, ...]]:
 
 
 def markdown_table() -> str:
-    """The README's failpoint table (docs/failpoints.md holds it verbatim; a test checks)."""
+    """The README's failpoint table (the README holds it verbatim; a test checks)."""
     rows = ["| failpoint | the guarantee it breaks | caught by (feature: scenarios) |", "|---|---|---|"]
     for name, guarantee in CATALOGUE.items():
         caught = "<br>".join(f"`{feature}`: " + "; ".join(t.replace("<", "&lt;") for t in titles)

@@ -54,6 +54,6 @@ def test_failpoint_is_caught_by_its_features_and_no_other(failpoint, healthy, se
     assert not wrong_place, f"{context}: caught by unrelated features {wrong_place}\n{run.tail()}"
 
 
-def test_the_docs_table_is_the_catalogue():
-    text = (PROJECT_ROOT / "docs" / "failpoints.md").read_text()
-    assert markdown_table() in text, "docs/failpoints.md is stale: paste `python -m tests.selftest.catalogue`"
+def test_the_readme_table_is_the_catalogue():
+    text = (PROJECT_ROOT / "README.md").read_text()
+    assert markdown_table() in text, "the README's failpoint table is stale: paste `python -m tests.selftest.catalogue`"
