@@ -52,12 +52,13 @@ def test_fork_bomb_held_by_rlimit_nproc_inside_the_sentry(sandbox, tmp_path):
     verdict = run_probe(sandbox, "pids_fork_bomb", small_limits(pids=16), max_children=40)
     assert verdict["blocked"], verdict
     assert not run_bare("pids_fork_bomb", tmp_path, max_children=40)["blocked"]
-    # Unbounded: contained (the Sentry survives: the host cgroup leaves room for its
-    # stubs), ended by the wall clock, the host still forks.
+    # Unbounded: contained, and the host still forks. Usually the wall clock ends it; on a
+    # loaded host the Sentry's own threads can hit the run cgroup's pids budget first and
+    # the Sentry dies, reported as sandbox_error (docs/gvisor.md). Either way it ended.
     bomb = ("import os\nwhile True:\n"
             "    try:\n        os.fork()\n    except OSError:\n        pass\n")
     result = run_code(sandbox, bomb, small_limits(pids=16, timeout_s=3))
-    assert result.reason == "timeout" and result.signal == 9, result
+    assert result.reason in {"timeout", "memory", "sandbox_error"} and result.exit_code is None, result
     assert subprocess.run(["true"], timeout=5).returncode == 0
 
 
