@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from support import celery_client as tasks, waiting
+from support import celery_client as tasks, probes, waiting
 from support.contract import QUEUE_FIELDS, TERMINAL
 from support.evaluations import timestamp
 
@@ -93,7 +93,7 @@ def slots_busy(context, evaluations, platform, target):
     slots = platform.worker_slots
     context.blockers = [
         context.remember_submission(evaluations.submit(
-            f"import time\ntime.sleep({target.seconds(BLOCK_S + STAGGER_S * i):.2f})"))
+            probes.load("load_slow", seconds=f"{target.seconds(BLOCK_S + STAGGER_S * i):.2f}")))
         for i in range(slots)
     ]
     for eval_id in context.blockers:
