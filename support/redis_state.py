@@ -51,6 +51,10 @@ class RedisState:
     def is_running_member(self, eval_id: str) -> bool:
         return bool(self.client.sismember(RUNNING_SET, eval_id))
 
+    def running_members(self) -> set[str]:
+        """Every id in the running set."""
+        return set(self.client.smembers(RUNNING_SET))
+
     def traces(self, eval_id: str) -> dict:
         """What Redis holds about one evaluation: its running key and set membership."""
         return {"running_key": self.running_record(eval_id), "in_running_set": self.is_running_member(eval_id)}
