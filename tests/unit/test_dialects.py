@@ -8,6 +8,7 @@ redis-server of their own (a unix socket, no TCP listener).
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -329,6 +330,7 @@ def real_redis(tmp_path_factory):
     server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--dir", str(here),
                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     client = redis.Redis(unix_socket_path=str(sock), decode_responses=True)
+    client.socket_path = str(sock)
     try:
         waiting.until(client.ping, bool, timeout=10, description="the test's redis-server to answer PING")
         yield client
@@ -375,3 +377,22 @@ def test_a_hash_running_key_breaks_the_contract(real_redis):
 def test_a_missing_running_key_is_none_in_both_dialects(real_redis):
     for dialect in (CONTRACT, CRUCIBLE):
         assert read_running(real_redis, "eval:absent:running", dialect.running_key_types) is None
+
+
+def test_crucible_tasks_land_on_crucibles_queues_in_a_real_broker(real_redis):
+    """What a crucible worker consuming `evaluation` / `high_priority` would find
+    (celery_worker/celeryconfig.py queues, shared/utils/priority_mapping.py routing)."""
+    url = f"redis+socket://{real_redis.socket_path}"
+    client = CeleryClient(url, url, dialect=CRUCIBLE)
+    try:
+        client.send(HEALTH_CHECK)
+        client.evaluate_code("20250803_074029_1a2b3c4d", code="print(1)", priority=1500)
+    finally:
+        client.close()
+    [health] = [json.loads(m) for m in real_redis.lrange("evaluation", 0, -1)]
+    [evaluation] = [json.loads(m) for m in real_redis.lrange("high_priority", 0, -1)]
+    assert health["headers"]["task"] == "celery_worker.tasks.health_check"
+    assert evaluation["headers"]["task"] == "celery_worker.tasks.evaluate_code"
+    args, _kwargs, _embed = json.loads(base64.b64decode(evaluation["body"]))
+    assert args == ["20250803_074029_1a2b3c4d", "print(1)", "python", 30, 1500]
+    assert real_redis.exists("_kombu.binding.crucible")
