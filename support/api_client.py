@@ -105,8 +105,9 @@ class ApiClient:
         return self.request("POST", "/eval", json=body, headers=headers)
 
     def submit(self, code: str, **fields: Any) -> dict:
-        """Submit and expect acceptance: {eval_id, status, message, queue_position}."""
-        return self.json("POST", "/eval", 200, json={"code": code, **fields})
+        """Submit and expect acceptance: {eval_id, status, message, queue_position}. The
+        fields are the contract's; the dialect renames what its platform spells otherwise."""
+        return self.json("POST", "/eval", 200, json=self.dialect.submission({"code": code, **fields}))
 
     def evaluation(self, eval_id: str) -> dict:
         return self.json("GET", f"/eval/{eval_id}")

@@ -46,6 +46,8 @@ class Dialect:
     cancel_terminal_says: Callable[[Any], bool]
     # The body field(s) holding an error's message, in the order to look.
     error_fields: tuple[str, ...]
+    # The suite's submission fields -> the body this platform reads them from.
+    submission: Callable[[dict], dict]
     id_pattern: re.Pattern
     new_id: Callable[[], str]               # an id of the platform's form, for rows the suite stores
     unknown_id: str

@@ -44,6 +44,7 @@ def _build():
         cancel_terminal_code=409,
         cancel_terminal_says=_says_unchanged,
         error_fields=("detail",),
+        submission=dict,
         id_pattern=UUID,
         new_id=lambda: str(uuid.uuid4()),
         unknown_id="00000000-0000-0000-0000-000000000000",

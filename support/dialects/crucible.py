@@ -27,6 +27,7 @@ Where each difference comes from (paths in that repository):
   terminal state: <status>"}`; unknown ids and running-only failures answer `{"error": ...}`.
 - `GET /api/eval/{id}/status` answers 202 while running or pending.
 - ids `YYYYMMDD_HHMMSS_<8 hex>` (api/microservices_gateway.py `evaluate`).
+- no `environment` in a submission: `executor_image` names it (api/models.py EvaluationRequest).
 - no reason field, no /api/platform (`/api/status` is a different report), no /api/environments;
   queue status `{queued, processing, queue_length, total_tasks, error}` (api/models.py).
 - PostgreSQL: `evaluations.id`, `evaluation_events(id, evaluation_id, timestamp, event_type,
@@ -80,6 +81,15 @@ def route(task: str, priority: int | None) -> str:
     return DEFAULT_QUEUE
 
 
+def submission(fields: dict) -> dict:
+    """Crucible has no `environment` field (pydantic drops it unread): the environment is
+    its `executor_image` (api/models.py EvaluationRequest)."""
+    body = dict(fields)
+    if "environment" in body and "executor_image" not in body:
+        body["executor_image"] = body.pop("environment")
+    return body
+
+
 def _says_already_terminal(body: dict) -> bool:
     return TERMINAL_WORDS in str(body.get("message", ""))
 
@@ -96,6 +106,7 @@ def _build():
         cancel_terminal_code=200,
         cancel_terminal_says=_says_already_terminal,
         error_fields=("detail", "error"),
+        submission=submission,
         id_pattern=EVAL_ID,
         new_id=new_id,
         unknown_id="19700101_000000_00000000",

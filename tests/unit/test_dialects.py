@@ -230,6 +230,13 @@ def test_crucible_answers_202_while_running():
     assert 202 not in CONTRACT.status_codes
 
 
+def test_the_environment_is_crucibles_executor_image():
+    # api/models.py EvaluationRequest: executor_image, no environment
+    assert CRUCIBLE.submission({"code": "1", "environment": "python-base"}) == {"code": "1", "executor_image": "python-base"}
+    assert CRUCIBLE.submission({"code": "1", "environment": "a", "executor_image": "b"})["executor_image"] == "b"
+    assert CONTRACT.submission({"code": "1", "environment": "python"}) == {"code": "1", "environment": "python"}
+
+
 def test_ids_of_each_dialect():
     crucible_id = answer("crucible/submit").body["eval_id"]
     assert CRUCIBLE.is_id(crucible_id) and not CONTRACT.is_id(crucible_id)
