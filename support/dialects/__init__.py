@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from support.contract import TERMINAL
 from support.dialects.shapes import (Answer, CeleryShape, EventsTable, Fields, Health, Place, Priorities,
                                      Probe, TaskCall)
 
 VARIABLE = "SUITE_DIALECT"
 # The statuses every dialect so far shares (docs/contract.md; crucible's EvaluationStatus).
 STATUSES = frozenset("submitted queued provisioning running completed failed cancelled".split())
-TERMINAL = frozenset({"completed", "failed", "cancelled"})
 
 
 class DialectError(RuntimeError):
@@ -33,6 +33,8 @@ class NotOffered(AssertionError):
 
 @dataclass(frozen=True)
 class Dialect:
+    """One platform's spelling of the contract. `name` is what the reports show."""
+
     name: str
     # -- HTTP ----------------------------------------------------------------------
     health: Place
