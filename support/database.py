@@ -1,4 +1,5 @@
-"""The platform's PostgreSQL database (the only module that knows its table names).
+"""The platform's PostgreSQL database (the only module that knows its table names), read
+in the target's dialect (support/dialects: which columns hold the id and the events).
 
 Two kinds of use, kept apart on purpose:
 - read-only queries of the contract's tables (`evaluations`, `evaluation_events`) to
@@ -30,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
+from support.dialects import CONTRACT, Dialect
+
 EVALUATIONS = "evaluations"
-EVENTS = "evaluation_events"
 
 
 def engine_for(url: str) -> Engine:
@@ -44,8 +46,9 @@ def engine_for(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, dialect: Dialect = CONTRACT):
         self.engine = engine_for(url)
+        self.dialect = dialect
 
     def close(self) -> None:
         self.engine.dispose()
@@ -67,14 +70,12 @@ class Database:
         return {c["name"] for c in inspect(self.engine).get_columns(table)}
 
     def events(self, eval_id: str) -> list[dict]:
-        """The evaluation's status changes, oldest first."""
-        order = "at, id" if "id" in self.columns(EVENTS) else "at"
+        """The evaluation's status changes, oldest first, as {from_status, to_status,
+        reason, at} (None where the dialect's table records no such column)."""
+        events = self.dialect.events
+        tiebreak = events.tiebreak is not None and events.tiebreak in self.columns(events.table)
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(f"SELECT from_status, to_status, reason, at FROM {EVENTS} "
-                     f"WHERE eval_id::text = :eval_id ORDER BY {order}"),
-                {"eval_id": eval_id},
-            ).mappings().all()
+            rows = conn.execute(text(events.select(tiebreak)), {"eval_id": eval_id}).mappings().all()
         return [dict(r) for r in rows]
 
     def store_evaluation(self, code: str) -> str:
@@ -86,9 +87,9 @@ class Database:
         """
         table = Table(EVALUATIONS, MetaData(), autoload_with=self.engine)
         now = datetime.now(timezone.utc)
-        eval_id = str(uuid.uuid4())
+        eval_id = self.dialect.new_id()
         row: dict[str, Any] = {
-            "eval_id": eval_id, "code": code, "code_hash": hashlib.sha256(code.encode()).hexdigest(),
+            self.dialect.evaluations_id_column: eval_id, "code": code, "code_hash": hashlib.sha256(code.encode()).hexdigest(),
             "language": "python", "environment": "python", "priority": 0, "status": "queued",
             "created_at": now, "queued_at": now, "timeout": 30, "expect_failure": False, "debug": False,
             "output_truncated": False, "error_truncated": False,
