@@ -1,19 +1,25 @@
 @cancellation
 Feature: Cancelling an evaluation
   A queued evaluation that is cancelled never runs. A running one is stopped, its
-  whole process tree killed. A finished one is left as it was.
+  whole process tree killed. A finished one is left as it was. "Never runs" is judged
+  from outside the store too: what a user sees (the running set, the live log, the
+  status channels) never shows it running.
 
   Scenario: A queued evaluation that is cancelled never runs
     Given every worker slot is busy
     When I submit:
       """
-      print("this must never run")
+      import time
+      print("this must never run", flush=True)
+      time.sleep(1)
       """
     And I cancel the evaluation
     Then the evaluation reads "cancelled" with reason "cancelled"
-    When the busy slots free up
+    When I watch the running set, its live log and the status channels for it
+    And the busy slots free up
     And the workers have moved past it
     Then the evaluation never started
+    And it was never seen running, nor its output in the live log
 
   Scenario: A running evaluation that is cancelled reads cancelled at once
     When I submit:

@@ -24,6 +24,10 @@ Feature: Code runs without privileges
     When an evaluation calls mount, unshare, setns, ptrace, keyctl, bpf and perf_event_open
     Then each of them is denied
 
+  Scenario: Namespaces cannot be created through clone() or clone3() flags either
+    When an evaluation asks clone() and clone3() for a new mount, cgroup, UTS, IPC, user, PID and network namespace
+    Then each of them is denied
+
   Scenario: setuid(0) fails
     When an evaluation tries to become root with setuid(0)
     Then the attempt is blocked

@@ -25,6 +25,27 @@ Feature: An evaluation cannot take more than its limits
     Then the evaluation fails with reason "timeout"
     And it was stopped at its limit of 2 seconds
 
+  @slow
+  Scenario: A sleeping program is stopped at its own timeout, not later
+    When I run, with a timeout of 3 seconds:
+      """
+      import time
+      time.sleep(60)
+      """
+    Then the evaluation fails with reason "timeout"
+    And it was stopped at its limit of 3 seconds
+
+  @slow
+  Scenario: A program that ends just under its timeout completes
+    When I run, with a timeout of 3 seconds:
+      """
+      import time
+      time.sleep(2)
+      print("done in time")
+      """
+    Then the evaluation completes
+    And the output is the line "done in time"
+
   Scenario: Allocating past the memory limit fails with reason "memory"
     When I run, with a memory limit of "64Mi" and a timeout of 20 seconds:
       """
@@ -33,6 +54,12 @@ Feature: An evaluation cannot take more than its limits
           held.append(bytearray(b"x") * (8 * 1024 * 1024))
       """
     Then the evaluation fails with reason "memory"
+
+  Scenario: The memory limit asked for is the one applied, below the default and above it
+    When an evaluation asking for a memory limit of "64Mi" allocates up to twice the platform's default memory
+    Then it fails with reason "memory", having held less than 64 MiB
+    When an evaluation asking for the platform's default memory plus 64 MiB allocates the default plus 16 MiB
+    Then it completes, having held all of it
 
   @slow
   Scenario: A fork bomb is contained, and the next evaluation completes normally
@@ -72,6 +99,17 @@ Feature: An evaluation cannot take more than its limits
     Then the evaluation fails with reason "output_limit"
     And the stored output is flagged as truncated, holds at most the platform's output limit, and is what the code wrote
     And the API answered every one of those requests, some while the evaluation was running
+
+  Scenario: A flood on stderr is truncated and flagged like one on stdout
+    When I run:
+      """
+      import sys
+      chunk = "flood " * 10000 + "\n"
+      while True:
+          sys.stderr.write(chunk)
+      """
+    Then the evaluation fails with reason "output_limit"
+    And the stored error is flagged as truncated, holds at most the platform's output limit, and is what the code wrote
 
   Scenario: Filling the scratch directory fails inside the sandbox
     When an evaluation tries to fill its scratch directory with twice the platform's scratch size

@@ -5,6 +5,7 @@ import pytest
 from pytest_bdd import parsers, scenarios, then, when
 
 from support import waiting
+from support.sightings import Sightings
 from support.contract import TERMINAL
 
 scenarios("cancellation.feature")
@@ -25,6 +26,33 @@ def never_started(context, evaluations, database):
     assert record["status"] == "cancelled" and record["started_at"] is None and not record["output"], record
     ran = [e for e in database.events(context.eval_id) if e["to_status"] in {"provisioning", "running"}]
     assert not ran, f"the cancelled evaluation was moved to {ran}"
+
+
+@when("I watch the running set, its live log and the status channels for it")
+def watch_cancelled(context, evaluations, redis_state):
+    eval_id = context.eval_id
+    channels = context.cleanup.enter_context(redis_state.recorder())
+
+    def seen_running() -> list[str]:
+        seen = [f"published {status}" for status in channels.statuses(eval_id) if status != "cancelled"]
+        traces = redis_state.traces(eval_id)
+        if traces["running_key"] is not None or traces["in_running_set"]:
+            seen.append(f"in Redis as running: {traces}")
+        logs = evaluations.api.logs(eval_id)
+        if logs["output"] or logs["error"] or logs["is_running"]:
+            seen.append(f"in the live log: {logs}")
+        return seen
+
+    context.sightings = context.cleanup.enter_context(Sightings(seen_running))
+
+
+@then("it was never seen running, nor its output in the live log")
+def never_seen_running(context):
+    sightings = context.sightings.stop()
+    assert sightings.samples > 0, f"the watch never looked (last error: {sightings.last_error})"
+    assert not sightings.seen, (f"the cancelled evaluation was seen running {len(sightings.seen)} times "
+                                f"in {sightings.samples} looks; first: {sightings.seen[0]}")
+    assert sightings.last_error is None, f"the watch could not always look: {sightings.last_error}"
 
 
 @then(parsers.parse('the cancel is refused, answering the unchanged status "{status}"'))

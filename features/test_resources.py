@@ -10,13 +10,17 @@ from support.evaluations import timestamp
 scenarios("resources.feature")
 
 MIB = 1024 * 1024
-# How long past its limit a stopped evaluation may take to read terminal.
-STOP_GRACE_S = 3.0
+# How long past its limit a stopped evaluation may take to read terminal: less than the
+# limit itself, so a platform that stops runs at twice their timeout fails.
+STOP_GRACE_S = 2.0
 # The scratch-filling probe holds its files this long, so the host can measure meanwhile.
 FILL_HOLD_S = 1.0
 # The target's pids limit and scratch size, when neither /api/platform nor the profile reports them.
 FALLBACK_PIDS = 512
 FALLBACK_SCRATCH_MB = 1024
+FALLBACK_MEMORY_MB = 256
+# The memory probe reports how far it got every this many MiB.
+MEMORY_STEP_MB = 4
 
 
 def twice_the_scratch_mb(platform) -> int:
@@ -42,6 +46,57 @@ def stopped_at_limit(context, target, seconds):
     assert record["runtime_ms"] >= seconds * 1000, f"stopped before its limit of {seconds} s: {record}"
     assert span <= seconds + target.seconds(STOP_GRACE_S), \
         f"ran {span:.1f} s from start to end, past its limit of {seconds} s plus {STOP_GRACE_S} s: {record}"
+
+
+def default_memory_mb(platform) -> int:
+    return int(platform.limit("default_memory_mb", "memory_mb") or FALLBACK_MEMORY_MB)
+
+
+def held_mb(output: str) -> int:
+    """How much the mem_steps probe last said it held (0 before its first report)."""
+    held = [int(line.split()[1]) for line in output.splitlines() if line.startswith("held ")]
+    return max(held, default=0)
+
+
+@when(parsers.parse('an evaluation asking for a memory limit of "{limit}" allocates up to twice '
+                    "the platform's default memory"))
+def allocate_under_requested(context, sandbox, platform, limit):
+    context.limits = {"memory_limit": limit}
+    code = probes.load("mem_steps", max_mb=2 * default_memory_mb(platform), step_mb=MEMORY_STEP_MB)
+    context.run(sandbox, code, memory_limit=limit)
+
+
+@then(parsers.parse('it fails with reason "memory", having held less than {mb:d} MiB'))
+def killed_near_requested(context, mb):
+    record = context.outcome()
+    assert (record["status"], record["reason"]) == ("failed", "memory"), f"expected failed/memory: {record}"
+    held = held_mb(record["output"] or "")
+    assert held >= MEMORY_STEP_MB, f"the evaluation reported holding nothing before it was stopped: {record}"
+    assert held < mb, (f"asked for {context.limits['memory_limit']}, it held {held} MiB before it was stopped: "
+                       f"the limit applied is not the one asked for")
+
+
+@when(parsers.parse("an evaluation asking for the platform's default memory plus {extra:d} MiB allocates "
+                    "the default plus {allocated:d} MiB"))
+def allocate_past_default(context, sandbox, platform, extra, allocated):
+    default = default_memory_mb(platform)
+    maximum = platform.limit("max_memory_mb")
+    assert maximum is None or default + extra <= maximum, f"the platform allows at most {maximum} MiB"
+    context.limits = {"memory_limit": f"{default + extra}Mi"}
+    context.wanted_mb = default + allocated
+    code = probes.load("mem_steps", max_mb=context.wanted_mb, step_mb=MEMORY_STEP_MB)
+    context.verdict = None
+    context.run(sandbox, code, **context.limits)
+
+
+@then("it completes, having held all of it")
+def held_all(context):
+    record = context.outcome()
+    assert (record["status"], record["reason"]) == ("completed", None), \
+        (f"asked for {context.limits['memory_limit']} and holding {context.wanted_mb} MiB, it ended "
+         f"{record['status']}/{record['reason']} after holding {held_mb(record['output'] or '')} MiB: "
+         f"a limit below the one asked for was applied")
+    assert held_mb(record["output"]) >= context.wanted_mb - MEMORY_STEP_MB, record["output"][-300:]
 
 
 @when("an evaluation tries to start twice as many processes as the platform's pids limit")
@@ -74,16 +129,20 @@ def api_answered(context):
     assert context.answered_while_running > 0, "no request was answered while the evaluation was running"
 
 
-@then("the stored output is flagged as truncated, holds at most the platform's output limit, "
-      "and is what the code wrote")
-def output_truncated(context, evaluations, platform):
-    context.outcome()
-    record = evaluations.api.evaluation(context.eval_id)       # read back from storage
+# The stream a Then names -> the record's field holding it and its truncated flag.
+STORED_STREAMS = {"output": ("output", "output_truncated"), "error": ("error", "error_truncated")}
+
+
+@then(parsers.parse("the stored {stream} is flagged as truncated, holds at most the platform's output limit, "
+                    "and is what the code wrote"))
+def stream_truncated(context, platform, stream):
+    record = context.outcome()                  # the record as the target stored it
+    text_field, flag = STORED_STREAMS[stream]
     limit = platform.limit("output_limit_bytes", "output_bytes")
     assert limit, f"/api/platform reports no output limit: {platform.limits}"
-    output = (record["output"] or "").encode()
-    assert record["output_truncated"] is True, f"output_truncated is {record['output_truncated']!r}"
-    assert 0 < len(output) <= limit, f"{len(output)} bytes of output stored; the platform's limit is {limit}"
+    output = (record[text_field] or "").encode()
+    assert record[flag] is True, f"{flag} is {record[flag]!r}"
+    assert 0 < len(output) <= limit, f"{len(output)} bytes of {text_field} stored; the platform's limit is {limit}"
     *lines, last = output.split(b"\n")
     written = lines[0] if lines else last
     assert set(written.split()) == {b"flood"} and all(line == written for line in lines) \

@@ -15,6 +15,7 @@ import math
 from dataclasses import asdict
 from typing import Optional
 
+from evalplatform import failpoints
 from evalplatform.sandbox import engines, runner
 from evalplatform.sandbox.cgroups import CgroupsUnavailable, Hierarchy, detect
 from evalplatform.sandbox.types import (STDERR, STDOUT, CancelCheck, Limits, OutputCallback,
@@ -31,6 +32,8 @@ def default_limits(settings: Settings | None = None, timeout_s: float | None = N
     """The platform's limits for one run; a request's timeout and memory are capped at the
     settings' maxima. CPU time defaults to the (rounded-up) timeout."""
     s = settings or get_settings()
+    if failpoints.active("memory_request_ignored", s):
+        memory_mb = None                    # the request's own value is dropped
     timeout = min(timeout_s or s.default_timeout_s, s.max_timeout_s)
     memory = min(memory_mb or s.default_memory_mb, s.max_memory_mb)
     return Limits(timeout_s=float(timeout), memory_mb=int(memory), pids=s.pids_limit,

@@ -124,6 +124,15 @@ def _ulimit_args(limits) -> list[str]:
             *(["-v", str(FAILPOINT_ADDRESS_SPACE_MB * 1024)] if failpoints.active("no_memory_limit") else [])]
 
 
+def _timeout_factor() -> float:
+    """1, or what the timeout failpoints make of the limit (stopped at twice it, or at half)."""
+    if failpoints.active("timeout_doubled"):
+        return 2.0
+    if failpoints.active("timeout_early"):
+        return 0.5
+    return 1.0
+
+
 class _Supervisor:
     """One run of one engine process: everything between start and verdict."""
 
@@ -181,13 +190,15 @@ class _Supervisor:
         caps = (limits.stdout_bytes, limits.stderr_bytes)
         if failpoints.active("output_cap_off"):
             caps = tuple(c * FAILPOINT_BACKSTOP for c in caps)
+        if failpoints.active("stderr_cap_off"):
+            caps = (caps[0], caps[1] * FAILPOINT_BACKSTOP)
         self.streams = {proc.stdout.fileno(): _Stream(STDOUT, caps[0]),
                         proc.stderr.fileno(): _Stream(STDERR, caps[1])}
         poller = select.poll()
         for fd in self.streams:
             os.set_blocking(fd, False)
             poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-        deadline = time.monotonic() + limits.timeout_s
+        deadline = time.monotonic() + limits.timeout_s * _timeout_factor()
         marker = Path(self.plan.workdir) / KILLED_MARKER
         ended_at: Optional[float] = None
         # Until the engine has exited AND both pipes are at EOF (a program may close its

@@ -16,6 +16,8 @@ from __future__ import annotations
 import errno
 from functools import lru_cache
 
+from evalplatform import failpoints
+
 DENIED_SYSCALLS = (
     "mount", "umount2", "unshare", "setns", "ptrace", "keyctl", "add_key", "request_key",
     "bpf", "perf_event_open", "kexec_load", "kexec_file_load", "init_module",
@@ -47,16 +49,41 @@ def _x32_aliases() -> list[str]:
             for n in names]
 
 
+# -- namespace creation through clone()/clone3() (a block of its own) --------------------------
+
+def _clone_rules_on() -> bool:
+    """False only under the `clone_namespaces_allowed` failpoint: clone() may then pass
+    namespace flags, and clone3 reaches the kernel."""
+    return not failpoints.active("clone_namespaces_allowed")
+
+
+def _kafel_clone_rules(mask: int) -> tuple[str, str]:
+    """(the clone rule inside the EPERM block, the clone3 block), or empty ones."""
+    if not _clone_rules_on():
+        return "", ""
+    return f", clone {{ (clone_flags & {mask:#x}) != 0 }}", f", ERRNO({errno.ENOSYS}) {{ clone3 }}"
+
+
+def _add_bpf_clone_rules(flt, pyseccomp) -> None:
+    if not _clone_rules_on():
+        return
+    for flag in NAMESPACE_CLONE_FLAGS:
+        flt.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone",
+                     pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
+    flt.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+
+
+# -- the policy in each engine's form -------------------------------------------------------------
+
 @lru_cache(maxsize=1)
 def kafel_policy() -> str:
     """The policy in kafel syntax, for nsjail --seccomp_string (x86_64 hosts)."""
     mask = sum(NAMESPACE_CLONE_FLAGS)
     names = ", ".join([*(_KAFEL_NAMES.get(n, n) for n in DENIED_SYSCALLS), *_x32_aliases()])
+    clone_rule, clone3_block = _kafel_clone_rules(mask)
     return (
         "POLICY evalplatform { "
-        f"ERRNO({errno.EPERM}) {{ {names}, "
-        f"clone {{ (clone_flags & {mask:#x}) != 0 }} }}, "
-        f"ERRNO({errno.ENOSYS}) {{ clone3 }} "
+        f"ERRNO({errno.EPERM}) {{ {names}{clone_rule} }}{clone3_block} "
         "} USE evalplatform DEFAULT ALLOW"
     )
 
@@ -71,10 +98,7 @@ def bpf_program() -> bytes:
     flt = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
     for name in DENIED_SYSCALLS:
         flt.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
-    for flag in NAMESPACE_CLONE_FLAGS:
-        flt.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone",
-                     pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
-    flt.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+    _add_bpf_clone_rules(flt, pyseccomp)
     with tempfile.TemporaryFile() as sink:
         flt.export_bpf(sink)
         sink.seek(0)

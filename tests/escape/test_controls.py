@@ -26,7 +26,7 @@ from pytest_bdd.feature import get_feature
 
 from evalplatform.settings import get_settings
 from features.test_resources import FILL_HOLD_S
-from support import host_exposure
+from support import host_exposure, host_ipc
 from support.tables import column, names_in
 from tests.sandbox.conftest import run_bare
 
@@ -180,6 +180,34 @@ def _fill(tmp_path, stack, monkeypatch):
             lambda v: v["detail"] == {"written_mb": max_mb, "stopped": "wrote everything"})
 
 
+def _memory_steps(tmp_path, stack, monkeypatch):
+    """Bare, a request's memory is nobody's limit: the probe holds all it allocates."""
+    max_mb = 2 * get_settings().default_memory_mb
+    return {"max_mb": max_mb, "step_mb": 4}, lambda v: v["detail"]["held_mb"] == max_mb
+
+
+def _ipc_left_for_the_next(tmp_path, stack, monkeypatch):
+    """Two bare runs in the host's IPC namespace: the second finds what the first left
+    (and removes it)."""
+    marker = host_exposure.unique_name("ipc")
+    left = run_bare("ipc_objects", tmp_path, marker=marker, mode="leave", remove="True")
+    assert set(left["detail"]["seen"].values()) == {"left"}, left
+    return ({"marker": marker, "mode": "look", "remove": "True"},
+            lambda v: v["detail"]["found"] == ["msg", "sem", "shm"])
+
+
+def _ipc_of_the_host(tmp_path, stack, monkeypatch):
+    marker = stack.enter_context(host_ipc.sysv_objects())
+    return ({"marker": marker, "mode": "look", "remove": "False"},
+            lambda v: v["detail"]["found"] == ["msg", "sem", "shm"])
+
+
+def _clone_flags(tmp_path, stack, monkeypatch):
+    """Bare, nothing filters clone(): every call reaches the kernel, which refuses the
+    deliberately invalid flags with EINVAL."""
+    return {}, lambda v: set(v["detail"].values()) == {"EINVAL"}
+
+
 CONTROLS = {
     "priv_not_root": _ids,
     "priv_setuid_root": _setuid,
@@ -195,6 +223,10 @@ CONTROLS = {
     "k8s_token": _k8s_token,
     "persist_marker": _persistence,
     "fs_fill_hold": _fill,
+    "mem_steps": _memory_steps,
+    "ipc_objects (left for the next evaluation)": _ipc_left_for_the_next,
+    "ipc_objects (the host's own)": _ipc_of_the_host,
+    "seccomp_clone_flags": _clone_flags,
 }
 
 

@@ -35,6 +35,15 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
         "A fork bomb is contained, and the next evaluation completes normally",
     )},
     "no_memory_limit": {"resources": ('Allocating past the memory limit fails with reason "memory"',)},
+    "memory_request_ignored": {"resources": (
+        "The memory limit asked for is the one applied, below the default and above it",
+    )},
+    "timeout_doubled": {"resources": ("A sleeping program is stopped at its own timeout, not later",)},
+    "timeout_early": {"resources": (
+        "A CPU-bound loop is stopped at its limit",
+        "A sleeping program is stopped at its own timeout, not later",
+        "A program that ends just under its timeout completes",
+    )},
     "no_pids_limit": {"resources": ("An evaluation cannot start more processes than the platform's pids limit",)},
     "stderr_merged": {
         "failures": ("An exception after some output fails, keeping both",
@@ -50,6 +59,15 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "output_cap_off": {"resources": (
         "An output flood is truncated, flagged and stored, and the API stays responsive meanwhile",
+        "A flood on stderr is truncated and flagged like one on stdout",
+    )},
+    "stderr_cap_off": {"resources": ("A flood on stderr is truncated and flagged like one on stdout",)},
+    "shared_ipc": {"persistence": (
+        "SysV shared memory, message queues and semaphores one evaluation leaves are invisible to the next",
+        "The host's SysV shared memory, message queues and semaphores are invisible",
+    )},
+    "clone_namespaces_allowed": {"privileges": (
+        "Namespaces cannot be created through clone() or clone3() flags either",
     )},
     "priority_ignored": {"priority": ("A high priority evaluation submitted behind low ones starts first",)},
     "cancel_noop": {"cancellation": (
@@ -57,6 +75,7 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
         "A running evaluation that is cancelled reads cancelled at once",
         "A running evaluation that is cancelled leaves no process behind",
     )},
+    "cancelled_queued_runs": {"cancellation": ("A queued evaluation that is cancelled never runs",)},
     "running_keys_kept": {"redis_state": (
         "A completed evaluation's running state is gone within a second",
         "A failed evaluation's running state is gone within a second",

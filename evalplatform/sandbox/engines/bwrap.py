@@ -76,7 +76,8 @@ class BwrapEngine(Engine):
     def _argv(self, plan: RunPlan, seccomp_fd: int, status_fd: int) -> list[str]:
         # `env -i`: the launching shell exports PWD (bash also _ and SHLVL), and bwrap's
         # pid-1 helper would keep them in /proc/1/environ.
-        argv = ["/usr/bin/env", "-i", shutil.which("bwrap"), "--unshare-ipc", "--unshare-pid",
+        argv = ["/usr/bin/env", "-i", shutil.which("bwrap"),
+                *([] if failpoints.active("shared_ipc") else ["--unshare-ipc"]), "--unshare-pid",
                 *([] if failpoints.active("no_netns") else ["--unshare-net"]),
                 "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                 "--hostname", plan.hostname, "--cap-drop", "ALL"]

@@ -74,6 +74,8 @@ class NsjailEngine(Engine):
         ]
         if failpoints.active("no_netns"):
             argv.append("--disable_clone_newnet")     # the host's network namespace
+        if failpoints.active("shared_ipc"):
+            argv.append("--disable_clone_newipc")     # the host's SysV IPC namespace
         if failpoints.active("root_writable"):
             argv.append("--rw")                       # the root tmpfs stays writable
         for mount in plan_layout(plan):
