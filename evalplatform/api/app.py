@@ -44,6 +44,8 @@ async def lifespan(app: FastAPI):
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    if failpoints.active("refusals_answer_500"):
+        return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
     detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
               for e in exc.errors()]
     return JSONResponse({"detail": detail}, status_code=422)

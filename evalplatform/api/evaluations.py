@@ -47,13 +47,16 @@ def success(status: str) -> Optional[bool]:
     """True once completed, False once failed or cancelled, None while not terminal."""
     if status not in contract.TERMINAL:
         return None
+    if failpoints.active("success_inverted"):
+        return status != contract.COMPLETED
     return status == contract.COMPLETED
 
 
 def load(eval_id: str) -> dict:
     record = store.get_evaluation(eval_id) if _EVAL_ID.match(eval_id) else None
     if record is None:
-        raise HTTPException(404, detail=f"evaluation {eval_id!r} not found")
+        raise HTTPException(500 if failpoints.active("unknown_id_500") else 404,
+                            detail=f"evaluation {eval_id!r} not found")
     if "metadata" not in record and "meta" in record:
         record["metadata"] = record.pop("meta")
     return record
@@ -70,7 +73,7 @@ def submit(request: EvaluationRequest) -> SubmitResponse:
     """
     waiting = waiting_by_priority()
     depth = get_settings().queue_max_depth
-    if sum(waiting.values()) >= depth:
+    if sum(waiting.values()) >= depth and not failpoints.active("queue_depth_unbounded"):
         raise ServiceBusy(f"the queue is full ({depth} evaluations waiting); retry later")
     eval_id = store.create_evaluation(**request.store_fields())["eval_id"]
     try:
@@ -82,8 +85,9 @@ def submit(request: EvaluationRequest) -> SubmitResponse:
         raise ServiceBusy("the queue is unavailable; the evaluation was not accepted") from exc
     store.transition(eval_id, contract.QUEUED, expect_from={contract.SUBMITTED})
     ahead = sum(n for priority, n in waiting.items() if priority >= request.priority)
+    position = -1 if failpoints.active("queue_position_wrong") else ahead + 1
     return SubmitResponse(eval_id=eval_id, status=contract.QUEUED,
-                          message="Evaluation queued", queue_position=ahead + 1)
+                          message="Evaluation queued", queue_position=position)
 
 
 @router.get("/eval/{eval_id}")
@@ -91,6 +95,8 @@ def get_evaluation(eval_id: str) -> dict:
     record = load(eval_id)
     answer = {name: record.get(name) for name in RECORD_FIELDS}
     answer["success"] = success(record["status"])
+    if failpoints.active("record_fields_dropped"):
+        answer.pop("worker_id"), answer.pop("engine")
     return answer
 
 
@@ -107,7 +113,7 @@ def get_logs(eval_id: str) -> dict:
     """While it runs, the output so far from Redis (`source: live`); after, the stored one."""
     record = load(eval_id)
     running = record["status"] in (contract.PROVISIONING, contract.RUNNING)
-    if running:
+    if running or failpoints.active("logs_view_live_only"):
         output, error = state.live_output(eval_id)
         source = "live"
     else:
@@ -142,7 +148,7 @@ def cancel(eval_id: str):
 
 def _already_ended(record: dict) -> JSONResponse:
     status = record["status"]
-    return JSONResponse(status_code=409, content={
+    return JSONResponse(status_code=200 if failpoints.active("cancel_of_ended_answers_200") else 409, content={
         "eval_id": record["eval_id"], "status": status, "reason": record["reason"],
         "message": f"evaluation already {status}",
         "detail": f"evaluation already {status}; it cannot be cancelled"})
@@ -152,6 +158,8 @@ def _already_ended(record: dict) -> JSONResponse:
 def list_evaluations(status: Optional[str] = Query(None, description="one of the contract's statuses"),
                      limit: int = Query(20, ge=1, le=100),
                      offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
+    if failpoints.active("list_status_filter_ignored"):
+        status = None
     if status is not None and status not in contract.STATUSES:
         raise HTTPException(422, detail=[{
             "loc": ["query", "status"], "type": "value_error",
@@ -162,5 +170,8 @@ def list_evaluations(status: Optional[str] = Query(None, description="one of the
                     "created_at": item["created_at"], "completed_at": item.get("completed_at"),
                     "code_preview": item["code_preview"], "success": success(item["status"])}
                    for item in items]
+    has_more = offset + len(evaluations) < total
+    if failpoints.active("list_pages_bare"):
+        evaluations, has_more = [{k: v for k, v in e.items() if k != "code_preview"} for e in evaluations], False
     return {"evaluations": evaluations, "count": len(evaluations), "total": total,
-            "limit": limit, "offset": offset, "has_more": offset + len(evaluations) < total}
+            "limit": limit, "offset": offset, "has_more": has_more}

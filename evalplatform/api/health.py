@@ -80,6 +80,8 @@ def compute() -> dict:
         "workers": _check(lambda: _workers(beats)),
         "sandbox": _check(lambda: _sandbox(beats)),
     }
+    if failpoints.active("health_service_missing"):
+        del services["sandbox"]
     healthy = all(value == OK for value in services.values())
     if failpoints.active("health_always_ok"):
         healthy, services = True, dict.fromkeys(services, OK)

@@ -31,8 +31,11 @@ def get_health():
 def queue_status() -> dict:
     counts = store.counts_by_status()
     beats = liveness.live_workers()
+    by_priority = {str(p): n for p, n in sorted(store.queued_by_priority().items(), reverse=True)}
+    if failpoints.active("queue_status_by_priority_missing"):
+        return {**counts, "workers": len(beats)}
     return {**counts,
-            "by_priority": {str(p): n for p, n in sorted(store.queued_by_priority().items(), reverse=True)},
+            "by_priority": by_priority,
             "workers": len(beats),
             "capacity": sum(int(b.get("concurrency", 0)) for b in beats),
             "max_depth": get_settings().queue_max_depth}
@@ -40,8 +43,10 @@ def queue_status() -> dict:
 
 @router.get("/environments")
 def list_environments() -> dict:
-    return {"environments": [env.to_dict() for env in environments.list_environments()],
-            "default": "python"}
+    listed = [env.to_dict() for env in environments.list_environments()]
+    if failpoints.active("environment_libraries_unlisted"):
+        listed = [{k: v for k, v in env.items() if k != "libraries"} for env in listed]
+    return {"environments": listed, "default": "python"}
 
 
 def _describe_here() -> dict:
@@ -63,6 +68,8 @@ def platform() -> dict:
     else:
         described = _describe_here()
     engine = described.get("engine")
+    if failpoints.active("engine_misreported"):
+        engine = "bwrap" if engine == "gvisor" else "gvisor"
     capabilities = sorted(set(BASE_CAPABILITIES) | set(described.get("capabilities", []))
                           | ({"gvisor"} if engine == "gvisor" else set()))
     return {
@@ -85,7 +92,7 @@ def platform() -> dict:
                      "order": "higher first; FIFO within a value"},
         "workers": len(beats),
         "worker_slots": sum(int(b.get("concurrency", 0)) for b in beats),
-        "capabilities": capabilities,
+        **({} if failpoints.active("capabilities_unreported") else {"capabilities": capabilities}),
         "failpoints_active": sorted(failpoints.enabled()),
         "profile": settings.profile,
         "queue_max_depth": settings.queue_max_depth,

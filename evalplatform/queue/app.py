@@ -16,6 +16,7 @@ pool child finishing a run that the reaper has already handed to someone else).
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import redis
@@ -35,10 +36,15 @@ CONTROL_QUEUE = "evalplatform.control"
 VISIBILITY_MARGIN_S = 60
 
 
+_ALTERNATE = itertools.count()
+
+
 def priority_queue(priority: int) -> str:
     """The Redis list an evaluation of this priority waits in."""
     if failpoints.active("priority_ignored"):
         priority = DEFAULT_PRIORITY
+    if failpoints.active("fifo_within_priority_off") and next(_ALTERNATE) % 2 and priority < PRIORITY_MAX:
+        priority += 1              # every other submission jumps its own priority's line
     return f"{QUEUE_PREFIX}{priority}"
 
 
@@ -55,17 +61,18 @@ def make_celery() -> Celery:
         result_backend=settings.result_backend,
         task_serializer="json",
         result_serializer="json",
-        accept_content=["json"],
+        accept_content=["json", "pickle"] if failpoints.active("celery_accepts_pickle") else ["json"],
         result_accept_content=["json"],
-        task_acks_late=True,
+        task_acks_late=not failpoints.active("acks_early"),
         task_reject_on_worker_lost=True,
-        task_track_started=True,          # PENDING -> STARTED -> SUCCESS, for diagnose and clients
+        task_track_started=not failpoints.active("task_started_untracked"),         # PENDING -> STARTED -> SUCCESS, for diagnose and clients
         worker_prefetch_multiplier=1,
         worker_disable_prefetch=True,     # Redis: pop only while a pool slot is free
         worker_concurrency=settings.worker_concurrency,
         worker_pool="threads",
         worker_disable_rate_limits=True,
         worker_hijack_root_logger=False,
+        worker_enable_remote_control=not failpoints.active("remote_control_off"),
         task_default_queue=CONTROL_QUEUE,
         # Each queue its own direct exchange and routing key: a message lands in exactly one.
         task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name)

@@ -65,6 +65,8 @@ class LiveOutput:
             self.flush()
 
     def flush(self) -> None:
+        if failpoints.active("live_output_unwritten"):
+            return
         with self._lock:
             pending, self._pending = self._pending, {}
             self._last_flush = time.monotonic()

@@ -55,6 +55,7 @@ from evalplatform.settings import Settings
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SANDBOX_GID = 65534
 KILLED_MARKER = "killed"
+DELEGATED_CGROUPS = "delegated-cgroups"     # the `cgroup_delegated` failpoint's binds, for the engine
 OWNER_LOCK = "owner.lock"
 POLL_INTERVAL_S = 0.05
 CHUNK = 65536
@@ -241,6 +242,8 @@ class _Supervisor:
 
     def verdict(self, returncode: int) -> tuple[Optional[int], Optional[int], Optional[str]]:
         exit_code, sig = self.engine.decode_exit(returncode)
+        if failpoints.active("exit_status_flattened") and (sig is not None or exit_code):
+            exit_code, sig = 1, None           # every failure reads "exit 1", no signal
         if self.kill_reason:
             return exit_code, sig, self.kill_reason
         if self.cgroup.oom_killed():
@@ -310,24 +313,49 @@ def _write_code(workdir: Path, code: str) -> None:
         os.chmod(path, mode)
 
 
+def _delegate(cgroup: RunCgroup, plan: RunPlan) -> None:
+    """The `cgroup_delegated` failpoint: the run's cgroup files become the sandbox user's
+    (the engine then shows it /sys/fs/cgroup), so the code could raise its own limits."""
+    binds = []
+    for directory in cgroup.dirs:
+        for path in (directory, *directory.iterdir()):
+            os.chown(path, plan.uid, plan.gid)
+        # Shown as the root of its controller, as a container with its own cgroup sees it.
+        binds.append(f"{directory}:/sys/fs/cgroup/{directory.relative_to('/sys/fs/cgroup').parts[0]}")
+    (Path(plan.workdir) / DELEGATED_CGROUPS).write_text("\n".join(binds))
+
+
+def _host_dirs(settings: Settings) -> list[str]:
+    """The `host_dirs_bound` failpoint's extra binds: the host's configuration, homes,
+    service data and sockets, the project and the stacks' directories, read-only."""
+    project = str(Path(__file__).resolve().parents[2])
+    return [d for d in ("/etc", "/home", "/var/lib", "/run", "/dev/shm", project)
+            if os.path.isdir(d)]
+
+
 def build_plan(request: RunRequest, settings: Settings, workdir: Path) -> RunPlan:
-    env = get_environment(request.environment, settings)
+    env = get_environment("python" if failpoints.active("environment_ignored") else request.environment,
+                          settings)
     scratch = "/scratch"
     variables = {"PATH": f"{os.path.dirname(env.interpreter)}:/usr/bin:/bin", "HOME": scratch,
                  "LANG": "C.UTF-8", "EVAL_ID": request.run_id}
+    if failpoints.active("eval_id_not_exported"):
+        del variables["EVAL_ID"]
     if failpoints.active("env_not_cleared"):
         variables = {**os.environ, **variables}       # the worker's environment leaks in
     return RunPlan(
         run_id=request.run_id,
         program=[env.interpreter, *env.flags, "/eval/main.py"],
         env=variables,
-        ro_binds=[*SYSTEM_PATHS, *env.ro_binds],
+        ro_binds=[*(_host_dirs(settings) if failpoints.active("host_dirs_bound") else []),
+                  *SYSTEM_PATHS, *env.ro_binds],
         code_dir=str(workdir / "code"),
         inside_code_dir="/eval",
         scratch_dir=scratch,
         limits=request.limits,
         workdir=str(workdir),
         masked=list(env.masked),
+        **({"uid": 0, "gid": 0} if failpoints.active("runs_as_root") else {}),   # still without capabilities
     )
 
 
@@ -349,6 +377,8 @@ def run(engine: Engine, hierarchy: Hierarchy, settings: Settings, request: RunRe
             pids *= FAILPOINT_BACKSTOP
         cgroup = hierarchy.create(request.run_id, memory_mb, pids)
         undo.callback(cgroup.remove)
+        if failpoints.active("cgroup_delegated"):
+            _delegate(cgroup, plan)
         supervisor = _Supervisor(engine, plan, cgroup, on_output, should_cancel)
         started = time.monotonic()
         proc = undo.enter_context(supervisor.start())   # Popen's exit closes the pipes, waits
@@ -364,9 +394,10 @@ def run(engine: Engine, hierarchy: Hierarchy, settings: Settings, request: RunRe
             exit_code, sig, reason = None, None, REASON_SANDBOX_ERROR
             supervisor.streams[proc.stderr.fileno()].data += f"\n[sandbox] {failed}\n".encode()
         out, err = (supervisor.streams[p.fileno()] for p in (proc.stdout, proc.stderr))
+        encoding = "latin-1" if failpoints.active("output_decoded_latin1") else "utf-8"
         return RunResult(
             exit_code=exit_code, signal=sig, reason=reason,
-            stdout=out.data.decode("utf-8", "replace"), stderr=err.data.decode("utf-8", "replace"),
+            stdout=out.data.decode(encoding, "replace"), stderr=err.data.decode(encoding, "replace"),
             stdout_truncated=out.truncated, stderr_truncated=err.truncated,
             runtime_ms=runtime_ms, max_rss_mb=cgroup.peak_memory_mb(), engine=engine.name)
 

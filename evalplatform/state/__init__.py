@@ -73,6 +73,8 @@ def ping() -> bool:
 
 def mark_running(eval_id: str, *, worker_id: str, executor_id: str, started_at: str,
                  timeout: int) -> None:
+    if failpoints.active("running_keys_unwritten"):
+        return
     info = {"eval_id": eval_id, "worker_id": worker_id, "executor_id": executor_id,
             "started_at": started_at, "timeout": timeout}
     expiry = int(timeout) + _settings().reaper_grace_s

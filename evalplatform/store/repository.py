@@ -10,6 +10,7 @@ ever sees a status the database does not hold.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
@@ -71,11 +72,12 @@ def create_evaluation(*, code: str, language: str = "python", environment: str =
     now = utcnow()
     row = Evaluation(
         eval_id=eval_id or str(uuid.uuid4()), code=code,
-        code_hash=hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest(),
+        code_hash=(hashlib.md5 if failpoints.active("code_hash_wrong") else hashlib.sha256)(
+            code.encode("utf-8", "surrogatepass")).hexdigest(),
         language=language, environment=environment, priority=priority,
         status=contract.SUBMITTED, created_at=now, updated_at=now, timeout=timeout,
         memory_limit=memory_limit, cpu_limit=cpu_limit, expect_failure=expect_failure,
-        debug=debug, attempts=0, meta=metadata or {}, output_truncated=False,
+        debug=debug, attempts=0, meta=(json.dumps(metadata or {}) if failpoints.active("metadata_as_text") else metadata or {}), output_truncated=False,
         error_truncated=False)
     with session() as s, s.begin():
         s.add(row)
@@ -115,8 +117,9 @@ def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
             if not contract.is_allowed(from_status, to_status):
                 raise IllegalTransition(eval_id, from_status, to_status)
         _apply_move(row, from_status, to_status, reason, now, fields)
-        s.add(EvaluationEvent(eval_id=eval_id, from_status=from_status, to_status=to_status,
-                              reason=reason, at=now, detail=detail))
+        if not failpoints.active("events_unstored"):
+            s.add(EvaluationEvent(eval_id=eval_id, from_status=from_status, to_status=to_status,
+                                  reason=reason, at=now, detail=detail))
     _after_commit(eval_id, to_status, reason, now,
                   was_running=from_status in (contract.PROVISIONING, contract.RUNNING))
     return True
@@ -130,7 +133,7 @@ def _apply_move(row: Evaluation, from_status: str, to_status: str, reason: Optio
     elif to_status in (contract.PROVISIONING, contract.RUNNING):
         if from_status == contract.QUEUED:
             row.attempts = (row.attempts or 0) + 1   # one pick-up by a worker, one attempt
-        if to_status == contract.RUNNING or row.started_at is None:
+        if (to_status == contract.RUNNING or row.started_at is None) and not failpoints.active("started_at_unset"):
             row.started_at = now
     elif to_status in contract.TERMINAL:
         row.completed_at = now

@@ -1,10 +1,11 @@
-"""The gate's strength: every failpoint turns exactly its expected features red.
+"""The gate's strength: every failpoint turns exactly its expected scenarios red.
 
-For each failpoint, its catching features and the bystanders run against an embedded
-stack with that failpoint on (one pytest subprocess and one stack per failpoint, one at a
-time). Asserted: (1) each catching feature fails, in at least the scenarios the catalogue
-names; (2) every other feature of the run passes, so the fault is caught where it lives.
-The healthy control (conftest `healthy`) runs the same features without failpoints first.
+Failpoints run in groups (catalogue.groups(): disjoint catching features, a bystander
+left), one pytest subprocess and one embedded stack per group, one group at a time. Each
+run selects the scenarios its failpoints name (CATCHERS) and the whole bystander
+features. Asserted: (1) every named scenario fails; (2) every bystander passes, so the
+fault is caught where it lives and does not take the suite down with it. The healthy
+control (conftest `healthy`) runs the same selection without failpoints first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 
 from evalplatform.failpoints import CATALOGUE
 
-from .catalogue import BYSTANDERS, CATCHERS, features_for, markdown_table, scenarios_for
+from .catalogue import (BYSTANDERS, CATCHERS, bystanders_for, features_for, groups, markdown_table,
+                        scenarios_for)
 from .suite_run import PROJECT_ROOT, run_features
 
 pytestmark = [pytest.mark.selftest, pytest.mark.slow]
@@ -32,26 +34,35 @@ def test_every_failpoint_has_catchers_and_bystanders():
             assert not unknown, f"{name}: no such scenario in {feature}.feature: {unknown}"
 
 
+def test_the_groups_hold_every_failpoint_once_with_disjoint_features():
+    grouped = [name for group in groups() for name in group]
+    assert sorted(grouped) == sorted(CATALOGUE), "a failpoint is in no group, or in two"
+    for group in groups():
+        features = [f for name in group for f in CATCHERS[name]]
+        assert len(features) == len(set(features)), f"{group}: two failpoints are caught in one feature"
+        assert bystanders_for(group), f"{group}: no bystander left to stay green"
+
+
 def test_the_healthy_platform_passes_every_feature_the_self_test_uses(healthy):
     ran = set(healthy.features)
-    assert ran >= set(f for name in CATCHERS for f in features_for(name)), healthy.summary()
+    assert ran >= set(f for group in groups() for f in features_for(group)), healthy.summary()
     assert all(o.passed for o in healthy.features.values()), healthy.summary()
 
 
-@pytest.mark.parametrize("failpoint", sorted(CATALOGUE))
-def test_failpoint_is_caught_by_its_features_and_no_other(failpoint, healthy, selftest_dir):
-    run = run_features(features_for(failpoint), failpoints=[failpoint], narrowed=scenarios_for(failpoint),
-                       workdir=selftest_dir)
-    context = f"with {failpoint} on: {run.summary()}; log {run.log}"
-    missing = sorted(set(features_for(failpoint)) - set(run.features))
+@pytest.mark.parametrize("group", groups(), ids="+".join)
+def test_failpoints_are_caught_by_their_scenarios_and_no_bystander(group, healthy, selftest_dir):
+    run = run_features(features_for(group), failpoints=group, narrowed=scenarios_for(group), workdir=selftest_dir)
+    context = f"with {', '.join(group)} on: {run.summary()}; log {run.log}"
+    missing = sorted(set(features_for(group)) - set(run.features))
     assert not missing, f"{context}: features that did not run: {missing}\n{run.tail()}"
-    for feature, titles in CATCHERS[failpoint].items():
-        outcome = run.features[feature]
-        assert outcome.failed, f"{context}: {feature} did not catch it (the gate is blind here)"
-        escaped = [t for t in titles if not outcome.failed_scenario(t)]
-        assert not escaped, f"{context}: in {feature}, these scenarios passed although listed as catching it: {escaped}"
-    wrong_place = {f: names for f, names in run.failed_features().items() if f not in CATCHERS[failpoint]}
-    assert not wrong_place, f"{context}: caught by unrelated features {wrong_place}\n{run.tail()}"
+    blind = {name: {feature: [t for t in titles if not run.features[feature].failed_scenario(t)]
+                    for feature, titles in CATCHERS[name].items()}
+             for name in group}
+    blind = {name: {f: ts for f, ts in places.items() if ts} for name, places in blind.items()}
+    blind = {name: places for name, places in blind.items() if places}
+    assert not blind, f"{context}: scenarios that passed although listed as catching their failpoint: {blind}"
+    wrong_place = {f: names for f, names in run.failed_features().items() if f in bystanders_for(group)}
+    assert not wrong_place, f"{context}: bystanders turned red {wrong_place}\n{run.tail()}"
 
 
 def test_the_readme_table_is_the_catalogue():

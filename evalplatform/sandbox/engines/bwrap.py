@@ -77,7 +77,8 @@ class BwrapEngine(Engine):
         # `env -i`: the launching shell exports PWD (bash also _ and SHLVL), and bwrap's
         # pid-1 helper would keep them in /proc/1/environ.
         argv = ["/usr/bin/env", "-i", shutil.which("bwrap"),
-                *([] if failpoints.active("shared_ipc") else ["--unshare-ipc"]), "--unshare-pid",
+                *([] if failpoints.active("shared_ipc") else ["--unshare-ipc"]),
+                *([] if failpoints.active("no_pidns") else ["--unshare-pid"]),
                 *([] if failpoints.active("no_netns") else ["--unshare-net"]),
                 "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
                 "--hostname", plan.hostname, "--cap-drop", "ALL"]
@@ -102,7 +103,7 @@ class BwrapEngine(Engine):
                  "--proc", "/proc", *_dev_args(),
                  *(["--chmod", "1777", "/"] if failpoints.active("root_writable") else ["--remount-ro", "/"]),
                  "--chdir", plan.scratch_dir,
-                 "--seccomp", str(seccomp_fd), "--json-status-fd", str(status_fd), "--",
+                 *([] if failpoints.active("seccomp_off") else ["--seccomp", str(seccomp_fd)]), "--json-status-fd", str(status_fd), "--",
                  shutil.which("setpriv"), f"--reuid={plan.uid}", f"--regid={plan.gid}",
                  "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
                  shutil.which("env"), "-i", *(f"{k}={v}" for k, v in plan.env.items()),

@@ -24,6 +24,7 @@ from evalplatform.sandbox.engines.base import Availability, Engine, RunPlan, pla
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 LOG_NAME = "nsjail.log"
+KEPT_SCRATCH_NAME = "evalplatform-kept-scratch"
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +45,24 @@ def tini_binary() -> Optional[str]:
         if found:
             return found
     return None
+
+
+def _host_scratch(plan: RunPlan) -> str:
+    """The `scratch_on_host_disk` failpoint's scratch: a directory of the run's host
+    workdir (removed with it), on the host's disk and without a size of its own."""
+    path = Path(plan.workdir) / "host-scratch"
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chown(path, plan.uid, plan.gid)
+    return str(path)
+
+
+def _kept_scratch(plan: RunPlan) -> str:
+    """The `scratch_kept` failpoint's scratch: one host directory every run shares, never
+    emptied (under the work root's parent, so no run's cleanup removes it)."""
+    path = Path(plan.workdir).parent.parent / KEPT_SCRATCH_NAME
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chown(path, plan.uid, plan.gid)
+    return str(path)
 
 
 class NsjailEngine(Engine):
@@ -70,10 +89,14 @@ class NsjailEngine(Engine):
             "--user", str(plan.uid), "--group", str(plan.gid), "--cwd", plan.scratch_dir,
             "--time_limit", "0",                  # the runner owns the wall clock
             "--disable_rlimits",                  # keep the runner's (see runner.py)
-            "--seccomp_string", seccomp.kafel_policy(),
+            *([] if failpoints.active("seccomp_off") else ["--seccomp_string", seccomp.kafel_policy()]),
         ]
         if failpoints.active("no_netns"):
             argv.append("--disable_clone_newnet")     # the host's network namespace
+        if failpoints.active("no_pidns"):
+            argv.append("--disable_clone_newpid")     # the host's process list
+        if failpoints.active("caps_kept"):
+            argv.append("--keep_caps")                # the sandbox user keeps every capability
         if failpoints.active("shared_ipc"):
             argv.append("--disable_clone_newipc")     # the host's SysV IPC namespace
         if failpoints.active("root_writable"):
@@ -84,9 +107,20 @@ class NsjailEngine(Engine):
             else:
                 argv += ["--bindmount_ro", f"{mount.host_path}:{mount.path}"]
         size = plan.limits.scratch_mb * 1024 * 1024
-        argv += ["--mount", f"none:{plan.scratch_dir}:tmpfs:size={size},mode=0700,"
-                            f"uid={plan.uid},gid={plan.gid}",
-                 "--symlink", f"{plan.scratch_dir}:/tmp"]
+        owner = "uid=0,gid=0,mode=0755" if failpoints.active("scratch_readonly") else \
+            f"mode=0700,uid={plan.uid},gid={plan.gid}"
+        if failpoints.active("scratch_on_host_disk"):
+            argv += ["--bindmount", f"{_host_scratch(plan)}:{plan.scratch_dir}"]
+        elif failpoints.active("scratch_kept"):
+            argv += ["--bindmount", f"{_kept_scratch(plan)}:{plan.scratch_dir}"]
+        else:
+            argv += ["--mount", f"none:{plan.scratch_dir}:tmpfs:size={size},{owner}"]
+        argv += ["--symlink", f"{plan.scratch_dir}:/tmp"]
+        if failpoints.active("cgroup_delegated"):        # the run's cgroups, now the sandbox user's
+            for bind in (Path(plan.workdir) / "delegated-cgroups").read_text().split():
+                argv += ["--bindmount", bind]
+        if failpoints.active("host_devices_bound"):
+            argv += ["--bindmount_ro", "/dev"]            # every device of the host's
         for device in DEVICES:
             argv += ["--bindmount", device]
         for key, value in plan.env.items():
