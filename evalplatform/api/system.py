@@ -86,5 +86,7 @@ def platform() -> dict:
         "failpoints_active": sorted(failpoints.enabled()),
         "profile": settings.profile,
         "queue_max_depth": settings.queue_max_depth,
+        # The reaper ends a run still active this long past its timeout (queue/recovery.py).
+        "reaper_grace_s": settings.reaper_grace_s,
         "version": __version__,
     }

@@ -85,6 +85,7 @@ def test_a_local_executor_reports_its_engine_cgroup_limits_and_only_gvisor_claim
             limits["output_limit_bytes"]) == (defaults.timeout_s, defaults.memory_mb, defaults.pids,
                                               defaults.scratch_mb, defaults.stdout_bytes)
     assert limits["max_timeout_s"] == settings.max_timeout_s and limits["max_code_bytes"] > 0
+    assert answer["reaper_grace_s"] == settings.reaper_grace_s
 
 
 def test_the_kubernetes_executor_claims_no_pids_limit_and_its_cpu_limit(answer_for):
