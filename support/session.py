@@ -4,8 +4,9 @@ platform (`command:`, `inspect:`).
 
 "First need" is usually the session fixture; it may come earlier, at collection, when a
 Scenario Outline takes its examples from the live platform (the environments it lists).
-Either way there is one stack per session. This module is the only place the suite
-imports the reference platform (`evalplatform.stack`), and only to start it.
+Either way there is one stack per session. The suite imports the reference platform in
+two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
+embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 """
 
 from __future__ import annotations
