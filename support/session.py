@@ -4,8 +4,9 @@ platform (`command:`, `inspect:`).
 
 "First need" is usually the session fixture; it may come earlier, at collection, when a
 Scenario Outline takes its examples from the live platform (the environments it lists).
-Either way there is one stack per session. This module is the only place the suite
-imports the reference platform (`evalplatform.stack`), and only to start it.
+Either way there is one stack per session. The suite imports the reference platform in
+two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
+embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 """
 
 from __future__ import annotations
@@ -196,10 +197,9 @@ class SessionTarget:
         """The target, as the terminal summary and the reports name it."""
         target = self._resolved or self._requested
         lines = [f"target: {target.description}"]
-        if target.is_platform:
-            chosen = self.dialect_name()
-            lines.append(f"dialect: {chosen or target.dialect or 'not yet known'}"
-                         f"{'' if target.dialect else ' (detected from the target' + chr(39) + 's answers)'}")
+        chosen = self.dialect_name() or target.dialect
+        if target.is_platform and chosen:
+            lines.append(f"dialect: {chosen}{'' if target.dialect else ' (detected from its answers)'}")
         if self.profile.path:
             lines.append(f"target profile: {self.profile.path} ({len(self.profile.waivers)} waivers)")
         return lines

@@ -132,6 +132,7 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
     "priority_ignored": {
         "priority": (
             "A high priority evaluation submitted behind low ones starts first",
+            "Priorities far apart start strictly in their order",
         ),
     },
     "cancel_noop": {

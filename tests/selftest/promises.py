@@ -81,6 +81,7 @@ PROMISES: tuple[Promise, ...] = (
             ("refusals_answer_500",)),
     Promise(API, "priority: higher runs first, strictly; first come first served within one value",
             _s("priority", "A high priority evaluation submitted behind low ones starts first",
+               "Priorities far apart start strictly in their order",
                "Evaluations of the same priority start in the order they were submitted"),
             ("priority_ignored", "fifo_within_priority_off")),
     Promise(API, "environment (also accepted as executor_image) is the environment the code runs in",

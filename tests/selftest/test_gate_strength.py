@@ -34,6 +34,15 @@ def test_every_failpoint_has_catchers_and_bystanders():
             assert not unknown, f"{name}: no such scenario in {feature}.feature: {unknown}"
 
 
+def test_every_failpoint_is_wired_where_its_guarantee_lives():
+    """Each name of the catalogue is asked for by `failpoints.active("name")` somewhere in
+    evalplatform/ (a failpoint nothing asks for would be caught by luck, or not at all)."""
+    source = "".join(p.read_text() for p in (PROJECT_ROOT / "evalplatform").rglob("*.py") if p.name != "failpoints.py")
+    wired = set(re.findall(r'failpoints\.active\(\s*"(\w+)"', source))
+    assert not CATALOGUE.keys() - wired, f"failpoints nothing asks for: {sorted(CATALOGUE.keys() - wired)}"
+    assert not wired - CATALOGUE.keys(), f"asked for but not catalogued: {sorted(wired - CATALOGUE.keys())}"
+
+
 def test_the_groups_hold_every_failpoint_once_with_disjoint_features():
     grouped = [name for group in groups() for name in group]
     assert sorted(grouped) == sorted(CATALOGUE), "a failpoint is in no group, or in two"
