@@ -489,6 +489,10 @@ SOLO: frozenset[str] = frozenset({
     "engine_misreported",           # steps and gating that depend on the engine's name
     "runs_as_root", "caps_kept", "host_dirs_bound", "cgroup_delegated",   # privilege and visibility
 })
+# Failpoints wired in the same branch (one of them would silently win): never in one group.
+APART: tuple[frozenset[str], ...] = (
+    frozenset({"scratch_readonly", "scratch_on_host_disk", "scratch_kept"}),   # nsjail's scratch mount
+)
 
 
 def groups() -> list[tuple[str, ...]]:
@@ -505,7 +509,8 @@ def groups() -> list[tuple[str, ...]]:
         mine = set(CATCHERS[name])
         for group in packed if name not in SOLO else ():
             theirs = {f for member in group for f in CATCHERS[member]}
-            if (len(group) < GROUP_SIZE and not SOLO & set(group) and not mine & theirs
+            apart = any(name in together and together & set(group) for together in APART)
+            if (len(group) < GROUP_SIZE and not SOLO & set(group) and not apart and not mine & theirs
                     and set(BYSTANDERS) - mine - theirs):
                 group.append(name)
                 break

@@ -16,8 +16,8 @@ import pytest
 
 from evalplatform.failpoints import CATALOGUE
 
-from .catalogue import (BYSTANDERS, CATCHERS, bystanders_for, features_for, groups, markdown_table,
-                        scenarios_for)
+from .catalogue import (APART, BYSTANDERS, CATCHERS, SOLO, bystanders_for, features_for, groups,
+                        markdown_table, scenarios_for)
 from .suite_run import PROJECT_ROOT, run_features
 
 pytestmark = [pytest.mark.selftest, pytest.mark.slow]
@@ -50,6 +50,8 @@ def test_the_groups_hold_every_failpoint_once_with_disjoint_features():
         features = [f for name in group for f in CATCHERS[name]]
         assert len(features) == len(set(features)), f"{group}: two failpoints are caught in one feature"
         assert bystanders_for(group), f"{group}: no bystander left to stay green"
+        assert len(group) == 1 or not SOLO & set(group), f"{group}: a SOLO failpoint shares a run"
+        assert all(len(together & set(group)) <= 1 for together in APART), f"{group}: failpoints of one branch"
 
 
 def test_the_healthy_platform_passes_every_feature_the_self_test_uses(healthy):
