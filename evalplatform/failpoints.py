@@ -82,7 +82,6 @@ CATALOGUE: dict[str, str] = {
     "celery_accepts_pickle": "the workers accept JSON only",
     "acks_early": "the workers acknowledge a task only after running it",
     "task_started_untracked": "a task's state goes PENDING, STARTED, SUCCESS",
-    "remote_control_off": "the workers answer pings and inspection through the broker",
     "health_task_unhealthy": "the health_check task answers healthy with its worker's name",
 }
 

@@ -15,6 +15,7 @@ pool child finishing a run that the reaper has already handed to someone else).
 from __future__ import annotations
 
 import itertools
+import os
 from functools import lru_cache
 
 import redis
@@ -58,6 +59,8 @@ def queue_names() -> list[str]:
 
 def make_celery() -> Celery:
     settings = get_settings()
+    if failpoints.active("celery_accepts_pickle"):
+        os.environ["C_FORCE_ROOT"] = "true"   # Celery refuses pickle as root unless forced
     app = Celery("evalplatform", include=["evalplatform.queue.tasks"])
     app.conf.update(
         broker_url=settings.broker_url,
@@ -76,7 +79,6 @@ def make_celery() -> Celery:
         worker_pool="threads",
         worker_disable_rate_limits=True,
         worker_hijack_root_logger=False,
-        worker_enable_remote_control=not failpoints.active("remote_control_off"),
         task_default_queue=CONTROL_QUEUE,
         # Each queue its own direct exchange and routing key: a message lands in exactly one.
         task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name)

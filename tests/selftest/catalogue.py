@@ -431,15 +431,6 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
             "A task's state is tracked from PENDING through STARTED to SUCCESS",
         ),
     },
-    "remote_control_off": {
-        "connectivity": (
-            "The workers answer a ping through the broker",
-            "The workers report their statistics",
-        ),
-        "celery_tasks": (
-            "The health check task answers with the worker's name",
-        ),
-    },
     "health_task_unhealthy": {
         "celery_tasks": (
             "The health check task answers with the worker's name",
@@ -451,11 +442,16 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
 # Scenarios of the acceptance run that no single broken guarantee of the reference platform
 # makes fail, each with the reason. tests/selftest/test_every_scenario_can_fail.py holds every
 # other acceptance scenario to be named in CATCHERS, and these to be named nowhere there.
+_CONTROL = ("the workers' answer to Celery's remote control (ping, inspect stats); a worker started with "
+            "remote control off (the one failpoint tried) keeps the embedded stack from starting at all, so it "
+            "fails every feature instead of this one")
 _SERVICE = ("a property of the stack's own {} server, which the suite starts: no broken guarantee of the "
             "platform's processes stops it answering (a failpoint that stopped it would fail every feature)")
 CANNOT_FAIL: dict[tuple[str, str], str] = {
     ("connectivity", "Redis answers a ping"): _SERVICE.format("Redis"),
     ("connectivity", "PostgreSQL accepts a connection"): _SERVICE.format("PostgreSQL"),
+    ("connectivity", "The workers answer a ping through the broker"): _CONTROL,
+    ("connectivity", "The workers report their statistics"): _CONTROL,
     ("connectivity", "The platform's tables exist with the contract's columns"):
         "the schema comes from the migrations the stack's PostgreSQL template was built with "
         "(make pg-template), before any platform process runs, so no failpoint of a running process changes it; "
@@ -483,7 +479,6 @@ GROUP_SIZE = 6
 SOLO: frozenset[str] = frozenset({
     "fast_exit_output_dropped",     # empties nearly every evaluation's output, probe verdicts included
     "cancel_noop",                  # leaves runs going that hold worker slots into later scenarios
-    "remote_control_off",           # no `inspect`: steps that wait for the workers to let go cannot
     "list_status_filter_ignored",   # every "none of them is listed as running" step
     "started_at_unset",             # every step that measures a run from its start
     "engine_misreported",           # steps and gating that depend on the engine's name
