@@ -10,9 +10,9 @@ not suffer it. So every such run happens inside a net the suite makes itself:
   where the kernel accounts it) and OOM counting; the process started in it is moved
   there before it execs, so everything it forks is counted, limited and killed;
 - a wall-time limit, enforced by the runner that polls `expired()`;
-- a scratch directory, the run's cwd, HOME and TMPDIR: a size-bounded tmpfs when the
-  suite runs as root (its pages are charged to the net's memory cgroup too), removed
-  at the end;
+- a scratch directory, the run's cwd, HOME and TMPDIR: a tmpfs when the suite runs as
+  root, whose pages are charged to the net's memory cgroup (so the memory limit bounds
+  a disk fill there too), removed at the end;
 - at the end every process still in the cgroup is killed, the cgroup removed.
 
 The limits sit well above anything a scenario asks of the target (NetLimits), so the
@@ -38,6 +38,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 NET_PARENT = "suite-safety-net"
+NET_PREFIX = "net-"
 CONTROLLERS = ("memory", "pids")
 MIB = 1024 * 1024
 # How long killing and removing the net may take before it is reported as stuck.
@@ -47,18 +48,27 @@ TEARDOWN_S = 10.0
 @dataclass(frozen=True)
 class NetLimits:
     """The net's limits: far above any scenario's (timeouts <= 300 s, memory limits of
-    64-512 MiB, pids probes of ~1000 processes, scratch fills of ~2 GiB are bounded by
-    the sandbox's own scratch), low enough that the host stays usable."""
+    64-512 MiB, pids probes of ~1000 processes, scratch fills of ~2 GiB), low enough that
+    the host stays usable.
+
+    The scratch tmpfs is as large as the memory limit (unless told otherwise): its pages
+    are charged to the net's memory cgroup, so a disk fill the target does not bound runs
+    into the memory limit, whose OOM kills the kernel counts. A full tmpfs alone is seen
+    only while it lasts (the code may delete its files again), a counted OOM kill always."""
 
     pids: int = 4096
     memory_mb: int = 3072
     wall_s: float = 600.0
-    scratch_mb: int = 1024
+    scratch_mb: int | None = None    # None: memory_mb
     output_bytes: int = MIB          # per stream, read by the runner (support/targets/output.py)
+
+    @property
+    def scratch_size_mb(self) -> int:
+        return self.memory_mb if self.scratch_mb is None else self.scratch_mb
 
     def describe(self) -> str:
         return (f"pids {self.pids}, memory {self.memory_mb} MiB, wall time {self.wall_s:g} s, "
-                f"scratch {self.scratch_mb} MiB, output {self.output_bytes // 1024} KiB per stream")
+                f"scratch {self.scratch_size_mb} MiB, output {self.output_bytes // 1024} KiB per stream")
 
 
 class NetUnavailable(RuntimeError):
@@ -99,7 +109,8 @@ class SafetyNet:
 
     def __init__(self, limits: NetLimits = NetLimits(), name: str | None = None):
         self.limits = limits
-        self.name = name or f"net-{uuid.uuid4().hex[:12]}"
+        # Named after the process that made it, so each process can tell its own nets.
+        self.name = name or f"{NET_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.version = cgroup_version()
         self.scratch: Optional[Path] = None
         self._mounted = False
@@ -161,7 +172,7 @@ class SafetyNet:
     def _make_scratch(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix=f"suite-{self.name}-"))
         if os.geteuid() == 0:
-            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.limits.scratch_mb}m,mode=0777",
+            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.limits.scratch_size_mb}m,mode=0777",
                             "suite-net", str(self.scratch)], check=True, capture_output=True)
             self._mounted = True
 
@@ -264,9 +275,10 @@ class SafetyNet:
         if now["pids_max"] > was.get("pids_max", 0):
             found.append(f"its pids limit ({self.limits.pids} processes) refused forks")
         if now["oom_kill"] > was.get("oom_kill", 0):
-            found.append(f"its memory limit ({self.limits.memory_mb} MiB) OOM-killed a process")
+            found.append(f"its memory limit ({self.limits.memory_mb} MiB, which also bounds its scratch tmpfs) "
+                         f"OOM-killed a process")
         if self._scratch_full:
-            found.append(f"its scratch disk ({self.limits.scratch_mb} MiB) filled up")
+            found.append(f"its scratch disk ({self.limits.scratch_size_mb} MiB) filled up")
         if self.expired():
             found.append(f"its wall-time limit ({self.limits.wall_s:g} s) ran out")
         return found

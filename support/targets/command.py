@@ -64,6 +64,11 @@ class CommandRunner:
         self.canaries = base.Canaries()
         self.enforces_timeout = "timeout" in placeholders_in(self.argv)
 
+    @classmethod
+    def from_target(cls, target) -> "CommandRunner":
+        """The runner of a support.config.Target of kind command (SUITE_TARGET='command:...')."""
+        return cls(target.spec)
+
     def secret_needles(self) -> list[str]:
         return self.canaries.needles()
 

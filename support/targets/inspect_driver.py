@@ -1,6 +1,6 @@
 """The child process that drives an inspect_ai SandboxEnvironment provider for the suite.
 
-Started by support/targets/inspect_runner.py (inside the safety net when the provider
+Started by support/targets/inspect.py (inside the safety net when the provider
 runs code on this host: inspect's `local` provider runs `exec` as a subprocess of this
 very process). It speaks JSON lines: requests on stdin, answers on stdout (inspect's
 own logging goes to stderr):

@@ -7,20 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from support.safety_net import CGROUP_ROOT, NET_PARENT, NetUnavailable, cgroup_version
+from support.safety_net import CGROUP_ROOT, NET_PARENT, NET_PREFIX, NetUnavailable, cgroup_version
 
 
 def net_cgroups() -> set[str]:
-    """Names of the nets' cgroups that exist now (v1: in any controller)."""
+    """Names of this process's nets' cgroups that exist now (v1: in any controller)."""
     parents = [CGROUP_ROOT / NET_PARENT] if cgroup_version() == 2 else \
         [CGROUP_ROOT / c / NET_PARENT for c in ("memory", "pids")]
-    return {p.name for parent in parents if parent.is_dir() for p in parent.iterdir() if p.is_dir()}
+    mine = f"{NET_PREFIX}{os.getpid()}-"
+    return {p.name for parent in parents if parent.is_dir() for p in parent.iterdir()
+            if p.is_dir() and p.name.startswith(mine)}
 
 
 def net_scratches() -> set[str]:
-    """Scratch tmpfs mounts of nets, from /proc/mounts."""
+    """Scratch tmpfs mounts of this process's nets, from /proc/mounts."""
+    mine = f"/suite-{NET_PREFIX}{os.getpid()}-"
     return {line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
-            if line.startswith("suite-net ")}
+            if line.startswith("suite-net ") and mine in line.split()[1]}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -36,7 +36,9 @@ def main(argv: list[str]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
     resource.setrlimit(resource.RLIMIT_NPROC, (policy.NPROC, policy.NPROC))
     resource.setrlimit(resource.RLIMIT_FSIZE, (policy.FSIZE_MB * MIB, policy.FSIZE_MB * MIB))
-    bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+    # --as-pid-1: the code is pid 1 of its namespace, not bwrap's reaper, whose command line
+    # (holding the code) the code would otherwise find among "other" processes in /proc.
+    bwrap = ["bwrap", "--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session", "--hostname", "sandbox",
              "--cap-drop", "ALL", "--clearenv",
              *[a for k, v in policy.ENV.items() for a in ("--setenv", k, v)],
              "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
@@ -46,7 +48,7 @@ def main(argv: list[str]) -> None:
     bwrap += ["--size", str(policy.SCRATCH_MB * MIB), "--tmpfs", "/scratch", "--symlink", "/scratch", "/tmp",
               "--remount-ro", "/", "--chdir", "/scratch", "--seccomp", str(seccomp_fd), "--", *program]
     os.set_inheritable(seccomp_fd, True)
-    # An empty environment: bwrap's pid-1 helper keeps its own, readable in /proc/1/environ.
+    # An empty environment: bwrap's own is otherwise readable where its processes are.
     os.execve(shutil.which("bwrap"), bwrap, {})
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+import yaml
+
 from support.safety_net import NetLimits, SafetyNet
 from support.targets import base
 
@@ -45,16 +47,25 @@ SAMPLE_OVERHEAD_S = 30.0
 
 
 def parse_config(raw: Optional[str]) -> Any:
-    """SUITE_INSPECT_CONFIG: a JSON object (inline, or in a .json file) or any other file
-    name, which the provider reads itself (inspect's own convention)."""
+    """SUITE_INSPECT_CONFIG: an object, inline (JSON or YAML) or in a .json/.yaml file the
+    suite reads; any other file (e.g. a compose.yaml) is passed by name, for the provider
+    to read itself (inspect's own convention)."""
     if raw is None or not raw.strip():
         return None
     text = raw.strip()
     if text.startswith("{"):
         return json.loads(text)
-    if text.endswith(".json") and Path(text).is_file():
-        return json.loads(Path(text).read_text())
-    return text
+    path = Path(text)
+    if path.is_file():
+        if path.suffix == ".json":
+            return json.loads(path.read_text())
+        if path.suffix in (".yaml", ".yml") and "compose" not in path.name:
+            return yaml.safe_load(path.read_text())
+        return text
+    loaded = yaml.safe_load(text)
+    if not isinstance(loaded, dict):
+        raise ValueError(f"SUITE_INSPECT_CONFIG={raw!r} is neither a file nor an inline JSON/YAML object")
+    return loaded
 
 
 class InspectRunner:
@@ -75,6 +86,11 @@ class InspectRunner:
         self._net: Optional[SafetyNet] = None
         self._driver: Optional[subprocess.Popen] = None
         self._answers: "queue.Queue[Optional[dict]]" = queue.Queue()
+
+    @classmethod
+    def from_target(cls, target) -> "InspectRunner":
+        """The runner of a support.config.Target of kind inspect (SUITE_TARGET, SUITE_INSPECT_CONFIG)."""
+        return cls(target.spec, parse_config(target.inspect_config), local=target.local)
 
     def _runs_here(self, config: Any) -> bool:
         if self.provider in HOST_PROVIDERS:
