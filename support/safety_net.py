@@ -25,6 +25,7 @@ gate must not depend on the platform it judges.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -35,6 +36,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
+
+from support import waiting
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 NET_PARENT = "suite-safety-net"
@@ -192,18 +195,16 @@ class SafetyNet:
                 self._mounted = False
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None
-        end = time.monotonic() + TEARDOWN_S
+        waiting.until(self._remove_cgroup, lambda left: not left, timeout=TEARDOWN_S,
+                      description=f"the net's cgroup {self.name} to empty and go")
+
+    def _remove_cgroup(self) -> list[str]:
+        """One attempt: kill what is in the net, remove its emptied directories; what is left."""
+        self.kill_all()
         for d in self.dirs:
-            while d.is_dir():
-                try:
-                    d.rmdir()
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    if time.monotonic() > end:
-                        raise NetUnavailable(f"the net's cgroup {d} did not empty in {TEARDOWN_S:g} s: "
-                                             f"{sorted(self.pids())} remain")
-                    self.kill_all()
+            with contextlib.suppress(FileNotFoundError):
+                d.rmdir()          # EBUSY (not empty yet) is "not yet" to waiting.until
+        return [str(d) for d in self.dirs if d.is_dir()]
 
     # -- processes ------------------------------------------------------------------------------
     def enter(self) -> None:

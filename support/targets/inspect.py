@@ -26,17 +26,14 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 import yaml
 
+from support.config import LOCAL_INSPECT_PROVIDERS
 from support.safety_net import NetLimits, SafetyNet
 from support.targets import base
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# Providers whose code runs on this host (the host scenarios apply; the net is put around them).
-HOST_PROVIDERS = {"local", "docker"}
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Modules that register providers this project ships, imported when the name is unknown
 # to inspect's registry (before the project's own inspect_ai entry point is installed).
 PROJECT_PROVIDERS = {"evalplatform": "evalplatform.inspect_sandbox"}
@@ -80,7 +77,8 @@ class InspectRunner:
         self.modules = [module] if module else ([PROJECT_PROVIDERS[name]] if name in PROJECT_PROVIDERS else [])
         self.config = config
         self.limits = limits
-        self.local = self._runs_here(config) if local is None else local
+        # Whose code runs on this host: the host scenarios apply, and the net is put around it.
+        self.local = name in LOCAL_INSPECT_PROVIDERS if local is None else local
         self.description = f"inspect: provider {name!r}" + (f", config {json.dumps(config)}" if config else "")
         self.canaries = base.Canaries()
         self._net: Optional[SafetyNet] = None
@@ -91,12 +89,6 @@ class InspectRunner:
     def from_target(cls, target) -> "InspectRunner":
         """The runner of a support.config.Target of kind inspect (SUITE_TARGET, SUITE_INSPECT_CONFIG)."""
         return cls(target.spec, parse_config(target.inspect_config), local=target.local)
-
-    def _runs_here(self, config: Any) -> bool:
-        if self.provider in HOST_PROVIDERS:
-            return True
-        url = config.get("url") if isinstance(config, dict) else None
-        return bool(url) and urlsplit(url).hostname in LOOPBACK
 
     def secret_needles(self) -> list[str]:
         return self.canaries.needles()

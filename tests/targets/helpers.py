@@ -32,5 +32,5 @@ def strong_commands() -> dict[str, str]:
 
 # bubblewrap as an unprivileged user, with the host's root bound (read-only) and the host's
 # network shared: weak exactly there.
-WEAK_BWRAP = ("setpriv --reuid=64126 --regid=64126 --clear-groups --inh-caps=-all bwrap --unshare-all --share-net "
+WEAK_BWRAP = ("setpriv --reuid=64126 --regid=64126 --clear-groups --inh-caps=-all bwrap --unshare-all --share-net --as-pid-1 "
               "--die-with-parent --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --chdir /tmp --")
