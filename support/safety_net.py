@@ -51,7 +51,7 @@ TEARDOWN_S = 10.0
 @dataclass(frozen=True)
 class NetLimits:
     """The net's limits: far above any scenario's (timeouts <= 300 s, memory limits of
-    64-512 MiB, pids probes of ~1000 processes, scratch fills of ~2 GiB), low enough that
+    64-512 MiB, pids probes of ~1000 processes (twice a 512 pids limit), scratch fills of ~2 GiB), low enough that
     the host stays usable.
 
     The scratch tmpfs is as large as the memory limit (unless told otherwise): its pages
@@ -59,7 +59,7 @@ class NetLimits:
     into the memory limit, whose OOM kills the kernel counts. A full tmpfs alone is seen
     only while it lasts (the code may delete its files again), a counted OOM kill always."""
 
-    pids: int = 4096
+    pids: int = 2048
     memory_mb: int = 3072
     wall_s: float = 600.0
     scratch_mb: int | None = None    # None: memory_mb

@@ -7,6 +7,8 @@ from support.safety_net import NetLimits
 COMMANDS_DIR = Path(__file__).resolve().parent / "commands"
 # Small enough that the destructive probes hit them in well under a second each.
 SMALL_NET = NetLimits(pids=64, memory_mb=160, wall_s=60, output_bytes=64 * 1024)
+# The same with room for an inspect driver (inspect_ai imported: ~90 MB resident).
+INSPECT_NET = NetLimits(pids=64, memory_mb=400, wall_s=60, output_bytes=64 * 1024)
 CODE_DIR = Path(__file__).resolve().parent / "code"
 PYTHON = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python")
 
@@ -30,7 +32,6 @@ def strong_commands() -> dict[str, str]:
             "runsc": f"{PYTHON} {COMMANDS_DIR / 'strong_runsc.py'} {{memory_bytes}} --"}
 
 
-# bubblewrap as an unprivileged user, with the host's root bound (read-only) and the host's
-# network shared: weak exactly there.
-WEAK_BWRAP = ("setpriv --reuid=64126 --regid=64126 --clear-groups --inh-caps=-all bwrap --unshare-all --share-net --as-pid-1 "
-              "--die-with-parent --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --chdir /tmp --")
+# The strong bubblewrap made weak in exactly two ways: the host's root bound (read-only) and
+# the host's network shared.
+WEAK_BWRAP = f"{PYTHON} {COMMANDS_DIR / 'strong_bwrap.py'} --host-root --share-net {{memory_bytes}} --"

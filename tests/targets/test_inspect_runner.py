@@ -10,14 +10,14 @@ import pytest
 
 from support import probes
 from support.targets.inspect import InspectRunner, parse_config
-from tests.targets.helpers import SMALL_NET, code
+from tests.targets.helpers import INSPECT_NET, code
 
 pytestmark = pytest.mark.usefixtures("leaves_nothing")
 
 
 @pytest.fixture
 def local():
-    runner = InspectRunner("local", limits=SMALL_NET)
+    runner = InspectRunner("local", limits=INSPECT_NET)
     yield runner
     runner.close()
 
@@ -42,14 +42,14 @@ def test_the_local_provider_hands_the_canaries_to_the_code(local):
 
 
 def test_a_fork_bomb_through_local_is_stopped_by_the_net_and_the_next_run_gets_a_fresh_one(local):
-    bomb = local.run(probes.load("pids_fork_bomb", max_children=4 * SMALL_NET.pids), timeout=20)
+    bomb = local.run(probes.load("pids_fork_bomb", max_children=4 * INSPECT_NET.pids), timeout=20)
     assert "pids limit" in (bomb["contained_by_suite"] or ""), bomb
     after = local.run(probes.load("load_fast"))
     assert after["status"] == "completed" and after["contained_by_suite"] is None, after
 
 
 def test_an_unknown_provider_is_refused_naming_it():
-    runner = InspectRunner("no-such-provider", limits=SMALL_NET)
+    runner = InspectRunner("no-such-provider", limits=INSPECT_NET)
     with pytest.raises(RuntimeError, match="no-such-provider"):
         runner.run(probes.load("load_fast"))
     runner.close()

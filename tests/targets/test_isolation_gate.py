@@ -3,8 +3,8 @@ isolation` with SUITE_TARGET set), judge sandboxes this project did not write.
 
 - inspect_ai's built-in `local` provider isolates nothing: the gate is red, on exactly
   the promises listed here (a negative control on third-party software);
-- bubblewrap with the host's root bound and the host's network shared is red exactly
-  where it is weak;
+- the strong bubblewrap with the host's root bound and the host's network shared is red
+  exactly where that makes it weak;
 - strong bubblewrap, nsjail and gVisor commands, and the reference platform through its
   inspect provider, are green.
 
@@ -62,25 +62,22 @@ LOCAL_RED = NETWORK | {
     "test_resources::test_a_fork_bomb_is_contained_and_the_next_evaluation_completes_normally",
     "test_resources::test_allocating_past_the_memory_limit_fails_with_reason_memory",
     "test_resources::test_an_evaluation_cannot_start_more_processes_than_the_platforms_pids_limit",
-    "test_secrets::test_no_unix_socket_is_visible_where_services_keep_them",
+    "test_resources::test_filling_the_scratch_directory_fails_inside_the_sandbox",
     "test_secrets::test_no_unix_socket_of_a_host_service_is_visible_or_reachable",
     "test_secrets::test_the_environment_holds_nothing_of_the_platforms_and_neither_does_proc1environ",
     "test_secrets::test_wellknown_credential_and_configuration_files_are_invisible",
 }
-# The weak bubblewrap: the network (shared), everything the host's root shows (bound),
-# and what it never set up (no seccomp, bwrap's full /dev, no limits, the launcher's
-# environment passed through).
+# Scenarios whose outcome on a target that shows the host depends on the host's state at
+# that moment, not on the target: whether any service keeps a unix socket where the probe
+# looks (other stacks on this machine come and go). Their @host twins, which plant the
+# sockets themselves, are in the exact lists.
+HOST_STATE = {"test_secrets::test_no_unix_socket_is_visible_where_services_keep_them"}
+# The strong bubblewrap with the host's root bound and the network shared: red on the
+# network, and on what the host's root shows (the project, credential files, the host's
+# unix sockets); green on everything else.
 WEAK_RED = NETWORK | {
     "test_filesystem::test_the_projects_directory_is_invisible",
-    "test_privileges::test_field_of_the_codes_process_reads_value[Seccomp-2]",
-    "test_privileges::test_no_device_beyond_null_zero_random_and_urandom_can_be_opened",
-    "test_privileges::test_the_devices_it_can_open_are_not_its_to_change",
-    "test_privileges::test_the_system_calls_of_container_escapes_are_denied",
-    "test_resources::test_allocating_past_the_memory_limit_fails_with_reason_memory",
-    "test_resources::test_an_evaluation_cannot_start_more_processes_than_the_platforms_pids_limit",
-    "test_resources::test_filling_the_scratch_directory_fails_inside_the_sandbox",
     "test_secrets::test_no_unix_socket_of_a_host_service_is_visible_or_reachable",
-    "test_secrets::test_the_environment_holds_nothing_of_the_platforms_and_neither_does_proc1environ",
     "test_secrets::test_wellknown_credential_and_configuration_files_are_invisible",
 }
 
@@ -105,6 +102,13 @@ def judge(tmp_path: Path, **settings: str) -> tuple[set[str], set[str]]:
     return failed, passed
 
 
+def assert_red_exactly(failed: set[str], expected: set[str]) -> None:
+    """The run failed exactly `expected`, leaving aside the scenarios that depend on the host's state."""
+    failed = failed - HOST_STATE
+    assert failed == expected, (f"failed but not expected: {sorted(failed - expected)}; "
+                                f"expected but passed: {sorted(expected - failed)}")
+
+
 def features_of(scenarios: set[str]) -> set[str]:
     return {name.split("::")[0].removeprefix("test_") for name in scenarios}
 
@@ -112,14 +116,12 @@ def features_of(scenarios: set[str]) -> set[str]:
 def test_inspect_local_is_red_on_exactly_the_promises_it_breaks(tmp_path):
     failed, passed = judge(tmp_path, SUITE_TARGET="inspect:local")
     assert {"network", "filesystem", "secrets", "privileges"} <= features_of(failed)
-    assert failed == LOCAL_RED, (f"failed but not expected: {sorted(failed - LOCAL_RED)}; "
-                                 f"expected but passed: {sorted(LOCAL_RED - failed)}")
+    assert_red_exactly(failed, LOCAL_RED)
 
 
 def test_a_weak_bubblewrap_is_red_exactly_where_it_is_weak(tmp_path):
     failed, passed = judge(tmp_path, SUITE_TARGET=f"command:{WEAK_BWRAP}")
-    assert failed == WEAK_RED, (f"failed but not expected: {sorted(failed - WEAK_RED)}; "
-                                f"expected but passed: {sorted(WEAK_RED - failed)}")
+    assert_red_exactly(failed, WEAK_RED)
 
 
 @pytest.mark.parametrize("name", sorted(STRONG))
