@@ -48,7 +48,7 @@ Feature: Cancelling an evaluation
       print("done before the cancel")
       """
     And I cancel the evaluation
-    Then the cancel is refused with 409 and the status "completed"
+    Then the cancel is refused, answering the unchanged status "completed"
     And the record is unchanged
 
   Scenario: Cancelling an evaluation that does not exist answers 404

@@ -11,7 +11,6 @@ from support.contract import ENGINES, EXECUTORS, LIST_FIELDS, LIST_ITEM_FIELDS
 
 scenarios("api.feature")
 
-UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
 MIB = 1024 * 1024
 
 
@@ -78,7 +77,7 @@ def submit_huge_body(context, api):
 @when(parsers.parse("I ask for {what} of an evaluation that does not exist"))
 def ask_unknown(context, api, what):
     path = {"the record": "", "the status": "/status", "the logs": "/logs"}[what]
-    context.response = api.request("GET", f"/eval/{UNKNOWN_ID}{path}")
+    context.response = api.request("GET", f"/eval/{api.dialect.unknown_id}{path}")
 
 
 @then(parsers.parse('the answer is {status:d} and names the field "{field}"'))

@@ -1,21 +1,17 @@
 """The platform's PostgreSQL database (the only module that knows its table names), read
 in the target's dialect (support/dialects: which columns hold the id and the events).
 
-Two kinds of use, kept apart on purpose:
-- read-only queries of the contract's tables (`evaluations`, `evaluation_events`) to
-  check what the platform recorded;
-- CRUD, transaction and JSONB scenarios, which run in a scratch schema that the suite
-  creates and drops, so the target's own rows are never touched.
+Read-only queries of the contract's tables (`evaluations`, `evaluation_events`) check
+what the platform recorded. The one write is `store_evaluation`: a queued row of the
+suite's own, marked in its metadata, for the Celery scenarios to send by name.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -105,7 +101,7 @@ class Database:
     def stored_row(self, eval_id: str) -> dict | None:
         """The evaluation's row as the platform stored it (None: no such row)."""
         with self.engine.connect() as conn:
-            row = conn.execute(text(f"SELECT * FROM {EVALUATIONS} WHERE eval_id::text = :eval_id"),
+            row = conn.execute(text(f"SELECT * FROM {EVALUATIONS} WHERE {self.dialect.evaluations_id_column}::text = :eval_id"),
                                {"eval_id": eval_id}).mappings().first()
         return dict(row) if row else None
 
@@ -119,7 +115,18 @@ class Database:
     def ids_with_metadata(self, containing: dict) -> set[str]:
         """The evaluations whose JSONB metadata contains `containing` (the @> operator)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(text(f"SELECT eval_id::text FROM {EVALUATIONS} "
+            rows = conn.execute(text(f"SELECT {self.dialect.evaluations_id_column}::text FROM {EVALUATIONS} "
                                      f"WHERE metadata @> CAST(:doc AS jsonb)"),
                                 {"doc": json.dumps(containing)}).scalars().all()
         return set(rows)
+
+
+def _zero_of(column_type: Any) -> Any:
+    """The zero value of a column type (for NOT NULL columns the contract does not name)."""
+    if isinstance(column_type, Boolean):
+        return False
+    if isinstance(column_type, (Integer, Numeric)):
+        return 0
+    if isinstance(column_type, JSON):
+        return {}
+    return ""

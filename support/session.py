@@ -4,8 +4,9 @@ platform (`command:`, `inspect:`).
 
 "First need" is usually the session fixture; it may come earlier, at collection, when a
 Scenario Outline takes its examples from the live platform (the environments it lists).
-Either way there is one stack per session. This module is the only place the suite
-imports the reference platform (`evalplatform.stack`), and only to start it.
+Either way there is one stack per session. The suite imports the reference platform in
+two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
+embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from typing import Any, Optional
 
 import pytest
 
+from support import dialects
 from support import profile as profiles
 from support.api_client import ApiClient, ApiError
 from support.celery_client import CeleryClient
-from support.config import COMMAND, INSPECT, Target, requested
+from support.config import COMMAND, INSPECT, SettingError, Target, requested
 from support.database import Database
+from support.dialects import Dialect
 from support.evaluations import Evaluations
 from support.gating import Decision
 from support.platform_facts import PlatformFacts
@@ -33,14 +36,28 @@ log = logging.getLogger(__name__)
 
 
 class PlatformClients:
-    """One client per service of a platform target, made on first use, closed at the end."""
+    """One client per service of a platform target, made on first use, closed at the end,
+    each reading the target through its dialect (support/dialects)."""
 
     def __init__(self, target: Target):
         self.target = target
 
     @cached_property
+    def dialect(self) -> Dialect:
+        """SUITE_DIALECT's, or the one the target's answers show (a one-line error if neither)."""
+        if self.target.dialect:
+            return dialects.select(self.target.dialect)
+        probe = ApiClient(self.target.api_url, timeout_scale=self.target.timeout_scale)
+        try:
+            return dialects.select(None, probe.probe)
+        except dialects.DialectError as exc:
+            raise SettingError(str(exc)) from None
+        finally:
+            probe.close()
+
+    @cached_property
     def api(self) -> ApiClient:
-        return ApiClient(self.target.api_url, timeout_scale=self.target.timeout_scale)
+        return ApiClient(self.target.api_url, timeout_scale=self.target.timeout_scale, dialect=self.dialect)
 
     @cached_property
     def evaluations(self) -> Evaluations:
@@ -48,16 +65,16 @@ class PlatformClients:
 
     @cached_property
     def redis_state(self) -> RedisState:
-        return RedisState(self.target.redis_url)
+        return RedisState(self.target.redis_url, dialect=self.dialect)
 
     @cached_property
     def celery(self) -> CeleryClient:
         t = self.target
-        return CeleryClient(t.broker_url, t.result_backend, timeout_scale=t.timeout_scale)
+        return CeleryClient(t.broker_url, t.result_backend, timeout_scale=t.timeout_scale, dialect=self.dialect)
 
     @cached_property
     def database(self) -> Database:
-        return Database(self.target.database_url)
+        return Database(self.target.database_url, dialect=self.dialect)
 
     def close(self) -> None:
         for name in ("api", "redis_state", "celery", "database"):
@@ -167,6 +184,8 @@ class SessionTarget:
             if target.is_platform:
                 try:
                     answer = self.clients().api.platform()
+                except dialects.NotOffered:
+                    pass        # the dialect has no /api/platform: the profile declares what there is
                 except ApiError as exc:
                     if exc.response.status_code != 404:
                         raise
@@ -178,13 +197,21 @@ class SessionTarget:
         """The target, as the terminal summary and the reports name it."""
         target = self._resolved or self._requested
         lines = [f"target: {target.description}"]
-        if target.is_platform:
-            lines.append(f"dialect: {target.dialect or 'contract'}")
+        chosen = self.dialect_name() or target.dialect
+        if target.is_platform and chosen:
+            lines.append(f"dialect: {chosen}{'' if target.dialect else ' (detected from its answers)'}")
         if self.profile.path:
             lines.append(f"target profile: {self.profile.path} ({len(self.profile.waivers)} waivers)")
         return lines
 
+    def dialect_name(self) -> str | None:
+        """The dialect the platform's clients read it in, once known."""
+        if self._clients is not None and "dialect" in self._clients.__dict__:
+            self._dialect_name = self._clients.dialect.name
+        return getattr(self, "_dialect_name", None)
+
     def stop(self) -> None:
+        self.dialect_name()     # kept for the summary, written after the session's end
         for part in (self._runner, self._clients):
             if part is not None:
                 part.close()

@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from support.contract import TERMINAL
-from support.dialects.shapes import (Answer, CeleryShape, EventsTable, Fields, Health, Place, Priorities,
-                                     Probe, TaskCall)
+from support.dialects.shapes import (
+    Answer,
+    CeleryShape,
+    EventsTable,
+    Fields,
+    Health,
+    Place,
+    Priorities,
+    Probe,
+    TaskCall,
+)
 
 VARIABLE = "SUITE_DIALECT"
 # The statuses every dialect so far shares (docs/contract.md; crucible's EvaluationStatus).

@@ -10,7 +10,14 @@ import re
 import uuid
 
 from support import contract as c
-from support.dialects.shapes import (CeleryShape, EventsTable, Fields, Place, Priorities, health_reader)
+from support.dialects.shapes import (
+    CeleryShape,
+    EventsTable,
+    Fields,
+    Place,
+    Priorities,
+    health_reader,
+)
 
 HEALTH_CHECK = "evalplatform.health_check"
 EVALUATE_CODE = "evalplatform.evaluate_code"

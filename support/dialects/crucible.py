@@ -40,7 +40,14 @@ import os
 import re
 from datetime import datetime, timezone
 
-from support.dialects.shapes import CeleryShape, EventsTable, Fields, Place, Priorities, health_reader
+from support.dialects.shapes import (
+    CeleryShape,
+    EventsTable,
+    Fields,
+    Place,
+    Priorities,
+    health_reader,
+)
 
 HEALTH_CHECK = "celery_worker.tasks.health_check"
 EVALUATE_CODE = "celery_worker.tasks.evaluate_code"
