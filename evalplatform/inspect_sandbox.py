@@ -11,7 +11,8 @@ How the calls map onto evaluations (docs/targets.md):
   `env`, then execs `cmd` (or runs it with `input` on stdin). The evaluation's output,
   error and exit code are the command's. `python3`/`python` as `cmd[0]` is the
   evaluation's own interpreter. A timeout of the platform raises TimeoutError, an output
-  over the platform's limit OutputLimitExceededError, as inspect's API says.
+  over the platform's limit OutputLimitExceededError, as inspect's API says; an evaluation
+  stopped at its memory limit ends its stderr with a `MemoryError: ...` line.
 - Evaluations never share a filesystem, so `write_file` keeps the file in the sample and
   every later evaluation of the sample starts with it written. `read_file` returns such a
   file, or reads the path in a fresh evaluation (which sees the environment plus the
@@ -205,6 +206,9 @@ class EvalplatformSandboxEnvironment(SandboxEnvironment):
             raise TimeoutError(f"evaluation {record['eval_id']} timed out after {seconds} s")
         if reason == "output_limit":
             raise OutputLimitExceededError("the platform's output limit", truncated_output=output)
+        if reason == "memory":
+            # inspect's ExecResult has no field for it: say it the way Python would.
+            error += f"\nMemoryError: evalplatform stopped evaluation {record['eval_id']} at its memory limit\n"
         if record.get("exit_code") is not None:
             returncode = record["exit_code"]
         elif record.get("signal"):
