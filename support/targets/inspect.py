@@ -116,8 +116,9 @@ class InspectRunner:
             raise RuntimeError(f"inspect provider {self.provider!r} could not be started: {error}")
 
     def _read_answers(self, driver: subprocess.Popen, answers: "queue.Queue[Optional[dict]]") -> None:
-        """Each answer is one line; a line past twice the output cap per stream (plus JSON
-        escaping) is the driver's fault, and ends it."""
+        """Each answer is one line. A line longer than 16 times the per-stream cap (both
+        streams, JSON-escaped) cannot be an answer of the driver's: it is dropped, and the
+        run reads as unanswered."""
         limit = 16 * self.limits.output_bytes
         for line in iter(lambda: driver.stdout.readline(limit), b""):
             try:
@@ -177,18 +178,24 @@ class InspectRunner:
         except (BrokenPipeError, OSError):
             answer = None
         breaches = self._net.breaches() if self._net else []
-        if answer is None:
-            stopped = "wall" if self._net and self._net.expired() else "timeout"
-            breaches.append(f"the provider had not ended the exec {SAMPLE_OVERHEAD_S:g} s past its timeout; "
-                            f"the suite killed its driver")
-            answer = {"error": "the driver did not answer"}
-        else:
-            stopped = answer.get("stopped")
-        if self._net:
-            if breaches or self._driver.poll() is not None:
-                self._stop()                      # start afresh: the net or the driver is spent
+        stopped = None if answer is None else answer.get("stopped")
+        unanswered = answer is None
+        if unanswered:
+            died = self._driver.poll()
+            if died is not None:          # killed under it (an OOM kill is among the breaches)
+                stopped = None if breaches else "sandbox_error"
+                answer = {"error": f"the inspect driver died (status {died}) during the exec"}
             else:
-                self._net.kill_all(spare={self._driver.pid})    # whatever the code left behind
+                stopped = "wall" if self._net and self._net.expired() else "timeout"
+                breaches.append(f"the provider had not ended the exec {SAMPLE_OVERHEAD_S:g} s past its "
+                                f"timeout; the suite killed its driver")
+                answer = {"error": "the driver did not answer"}
+        if answer.get("returncode") is None and stopped is None and not breaches:
+            stopped = "sandbox_error"
+        if breaches or unanswered or self._driver.poll() is not None:
+            self._stop()                          # start afresh: the net or the driver is spent
+        elif self._net:
+            self._net.kill_all(spare={self._driver.pid})    # whatever the code left behind
         elapsed = answer.get("elapsed", time.monotonic() - t0)
         return base.outcome(eval_id=eval_id, engine=f"inspect:{self.provider}", started_at=started_at,
                             timeout=timeout, returncode=answer.get("returncode"), elapsed=elapsed,
@@ -197,4 +204,4 @@ class InspectRunner:
                             output_truncated=answer.get("output_truncated", False),
                             error_truncated=answer.get("error_truncated", False),
                             memory_limit_requested=memory_limit,
-                            suite_limits=self.limits.describe() if self._net or self.local else None)
+                            suite_limits=self.limits.describe() if self.local else None)

@@ -71,3 +71,11 @@ def test_config_files_are_read_or_passed_by_name(tmp_path):
     assert parse_config(str(tmp_path / "compose.yaml")) == str(tmp_path / "compose.yaml")
     with pytest.raises(ValueError, match="SUITE_INSPECT_CONFIG"):
         parse_config("just-words")
+
+
+def test_a_memory_hog_through_local_is_oom_killed_by_the_net_and_the_next_run_completes(local):
+    hog = local.run(probes.load("mem_allocate", mb=4 * INSPECT_NET.memory_mb), timeout=30)
+    assert "memory limit" in (hog["contained_by_suite"] or ""), hog
+    assert hog["reason"] == "memory", hog
+    after = local.run(probes.load("load_fast"))
+    assert after["status"] == "completed" and after["contained_by_suite"] is None, after
