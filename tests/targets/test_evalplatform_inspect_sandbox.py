@@ -92,3 +92,27 @@ def test_another_user_is_refused(api_url):
             await sandbox.exec(["true"], user="root")
 
     in_sample(api_url, steps)
+
+
+def test_an_inspect_task_runs_its_tool_code_on_the_platform(api_url, tmp_path):
+    """inspect's own eval loop (a mock model): the task names the sandbox ("evalplatform",
+    config) as any inspect task would, writes a file and runs code that reads it back."""
+    from inspect_ai import Task, eval as inspect_eval
+    from inspect_ai.dataset import Sample
+    from inspect_ai.scorer import includes
+    from inspect_ai.solver import solver
+    from inspect_ai.util import sandbox
+
+    @solver
+    def answer_from_the_sandbox():
+        async def solve(state, generate):
+            await sandbox().write_file("answer.txt", "42")
+            state.output.completion = (await sandbox().exec(["python3", "-c", code("print_answer")])).stdout
+            return state
+        return solve
+
+    task = Task(dataset=[Sample(input="what is in answer.txt?", target="42")], solver=answer_from_the_sandbox(),
+                scorer=includes(), sandbox=("evalplatform", {"url": api_url}))
+    (log,) = inspect_eval(task, model="mockllm/model", log_dir=str(tmp_path), display="none")
+    assert (log.status, log.error) == ("success", None)
+    assert log.results.scores[0].metrics["accuracy"].value == 1.0
