@@ -28,6 +28,7 @@ details.failed,details.error{border-color:#c62828}details.waived{border-color:#e
 details.passed{border-color:#2e7d32}summary{cursor:pointer}
 .why{margin:.3em 0;padding:.3em .6em;background:#fff3e0}
 .seen{margin:.3em 0;padding:.4em .6em;background:#ffebee;white-space:pre-wrap;font-family:monospace}
+.why-inline{color:#8d6e63}
 .remediation{margin:.3em 0;color:#333}
 ol.steps{margin:.3em 0;padding-left:1.6em;font-family:monospace}
 li.failed{color:#c62828;font-weight:600}li.skipped{color:#888}li.undefined{color:#ef6c00}
@@ -42,12 +43,18 @@ def _step(step: StepResult) -> str:
             f'<span class="where">{escape(step.status)} · {escape(step.location)}</span>{error}</li>')
 
 
+def _inline_reason(s: ScenarioResult) -> str:
+    """A folded skipped scenario still says why, on its summary line."""
+    return f' <span class="why-inline">— {escape(s.reason)}</span>' if s.outcome == "skipped" else ""
+
+
 def _scenario(s: ScenarioResult) -> str:
     is_open = " open" if s.failing or s.outcome == "waived" else ""
     parts = [f'<details class="scenario {s.outcome}" id="{escape(s.id)}" data-outcome="{s.outcome}"{is_open}>',
              f'<summary><span class="badge">{s.outcome}</span><span class="sev">{s.severity}</span>'
              f'{escape(s.name)} <span class="where">{escape(s.feature.uri)}:{s.line} · {s.duration:.1f}s'
-             f'{" · " + escape(s.baseline) if s.baseline else ""}</span></summary>']
+             f'{" · " + escape(s.baseline) if s.baseline else ""}</span>'
+             f'{_inline_reason(s)}</summary>']
     if s.reason:
         parts.append(f'<div class="why">{escape(s.reason)}</div>')
     if s.failing or s.waiver:

@@ -37,16 +37,16 @@ class ScenarioLines:
             self.reporter.showfspath = False
 
     def teststatus(self, report, result: ScenarioResult | None):
-        """Keep pytest's counts, drop its letter and file name for a scenario."""
+        """Keep pytest's counts and words (the -ra summary), drop its letter for a scenario."""
         if not self.active or result is None:
             return None
         if report.passed and report.when != "call":
             return "", "", ""
         if hasattr(report, "wasxfail") and report.skipped:
-            return "xfailed", "", ""
+            return "xfailed", "", "XFAIL"
         if report.failed and report.when != "call":
-            return "error", "", ""
-        return report.outcome, "", ""
+            return "error", "", "ERROR"
+        return report.outcome, "", report.outcome.upper()
 
     def scenario_line(self, result: ScenarioResult) -> None:
         self.done += 1
