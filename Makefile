@@ -7,9 +7,13 @@ VENV        ?= .venv
 VPY         := $(VENV)/bin/python
 ENVS_DIR    ?= /opt/evalplatform/envs
 ML_ENV      := $(ENVS_DIR)/python-ml
-DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iproute2 procps
+DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iproute2 procps chromium
 ML_PACKAGES := numpy pandas scipy scikit-learn
 PYTEST_ARGS ?=
+# The gate's reports (cucumber.json, junit.xml, results.sarif, report.html, summary.json)
+# and its policy: e.g. make acceptance GATE_ARGS="--waivers waivers.yaml --fail-on medium"
+REPORT_DIR  ?= reports
+GATE_ARGS   ?=
 
 .PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean
 
@@ -60,14 +64,15 @@ test: setup
 unit: setup
 	$(VPY) -m pytest tests/unit $(PYTEST_ARGS)
 
-# The main job: the acceptance suite against the embedded platform, with the gherkin reporter.
+# The main job: the acceptance suite against the embedded platform, one line per scenario,
+# every report written to $(REPORT_DIR)/ (docs/reports.md).
 # @chaos scenarios restart the platform's own processes on stacks of their own (about a
 # minute): they run in `make test` and `make chaos`, not here.
 acceptance: setup
-	$(VPY) -m pytest features -m "not chaos" --gherkin-terminal-reporter -v $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m "not chaos" --report-dir=$(REPORT_DIR) $(GATE_ARGS) $(PYTEST_ARGS)
 
 chaos: setup
-	$(VPY) -m pytest features -m chaos --gherkin-terminal-reporter -v $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m chaos --report-dir=$(REPORT_DIR)/chaos $(GATE_ARGS) $(PYTEST_ARGS)
 
 # Benchmarks print ratios against a baseline measured in the same run; never asserted.
 bench: setup

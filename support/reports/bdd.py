@@ -3,7 +3,7 @@
 Executed scenarios come to the plugin through pytest-bdd's public hooks (the rendered
 scenario and its steps). A scenario skipped before it ran never reaches those hooks, so its
 steps come from the template pytest-bdd registers for the test function
-(`scenario_wrapper_template_registry`, the one internal used here; pytest-bdd >= 8). Tag
+(`scenario_wrapper_template_registry`, the one internal used here; pytest-bdd >= 9.0 has it). Tag
 lines, which pytest-bdd does not keep, come from parsing the file with gherkin-official.
 """
 

@@ -38,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="lowest severity whose failure fails the run (default: high)")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return

@@ -119,3 +119,11 @@ def test_the_terminal_shows_one_line_per_scenario_and_the_failing_step_first(wai
     assert section.lstrip("_\n").startswith("Step failed: Then the number is 3\n\nexpected the number 3, saw 2")
     assert "pytest_bdd" not in section.split("=====")[0], "no pytest-bdd internals in the failure"
     assert "FAILED  high     Tiny gate › A failing scenario (tiny.feature:11)" in waived_run.stdout
+
+
+@pytest.mark.parametrize("value", ["2x", "0", "-1"])
+def test_a_bad_suite_setting_is_one_line_naming_the_variable(suite_dir, value):
+    done = run_gate(suite_dir, env={"SUITE_TIMEOUT_SCALE": value})
+    assert done.returncode == 4
+    assert done.stderr.strip() == f"ERROR: SUITE_TIMEOUT_SCALE={value!r}: expected a number greater than 0, such as 2 or 1.5"
+    assert "INTERNALERROR" not in done.stdout + done.stderr
