@@ -13,7 +13,7 @@ import pytest
 
 from evalplatform.executor.base import ExecutionSpec
 from evalplatform.k8s.manifest import as_dict, plan_job
-from steps import k8s_steps
+from features import test_kubernetes as k8s_steps
 from support.kubernetes import Cluster
 from tests.k8s.emulator import Emulator, Script
 from tests.k8s.render import render
