@@ -23,7 +23,7 @@ def _tags(tags) -> list[dict]:
 def _step(step: StepResult, scenario: ScenarioResult) -> dict:
     result = {"status": step.status, "duration": int(step.duration * NANOSECONDS)}
     if step.status in ("failed", "undefined") and step.error:
-        result["error_message"] = step.error + (f"\n\n{scenario.reason}" if scenario.waiver else "")
+        result["error_message"] = step.error + (f"\n\n{scenario.reason}" if scenario.outcome == "waived" else "")
     entry = {"keyword": f"{step.keyword} ", "name": step.name, "line": step.line,
              "match": {"location": step.location}, "result": result}
     if step.doc_string is not None:
@@ -35,7 +35,7 @@ def _step(step: StepResult, scenario: ScenarioResult) -> dict:
 
 def _setup_hook(scenario: ScenarioResult) -> list[dict]:
     """A failure outside the steps (a fixture, the target) as a failed before-hook."""
-    if scenario.outcome != "error" and not (scenario.waiver and scenario.failed_step is None):
+    if scenario.outcome != "error" and not (scenario.outcome == "waived" and scenario.failed_step is None):
         return []
     return [{"match": {"location": scenario.nodeid},
              "result": {"status": "failed", "duration": 0, "error_message": scenario.seen}}]

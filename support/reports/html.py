@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from support.reports.model import OUTCOMES, SEVERITIES, RunModel, ScenarioResult, StepResult
+from support.reports.model import OUTCOMES, SEVERITIES, RunModel, ScenarioResult, StepResult, slug
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:70em;color:#1d1d1f}
@@ -50,14 +50,14 @@ def _inline_reason(s: ScenarioResult) -> str:
 
 def _scenario(s: ScenarioResult) -> str:
     is_open = " open" if s.failing or s.outcome == "waived" else ""
-    parts = [f'<details class="scenario {s.outcome}" id="{escape(s.id)}" data-outcome="{s.outcome}"{is_open}>',
+    parts = [f'<details class="scenario {s.outcome}" id="scenario-{slug(s.id)}" data-id="{escape(s.id)}" data-outcome="{s.outcome}"{is_open}>',
              f'<summary><span class="badge">{s.outcome}</span><span class="sev">{s.severity}</span>'
              f'{escape(s.name)} <span class="where">{escape(s.feature.uri)}:{s.line} · {s.duration:.1f}s'
              f'{" · " + escape(s.baseline) if s.baseline else ""}</span>'
              f'{_inline_reason(s)}</summary>']
     if s.reason:
         parts.append(f'<div class="why">{escape(s.reason)}</div>')
-    if s.failing or s.waiver:
+    if s.failing or s.outcome == "waived":
         step = f"Failing step: {escape(s.failed_step.text)}. " if s.failed_step else ""
         parts.append(f'<div class="seen"><b>{step}What was seen:</b>\n{escape(s.seen)}</div>')
     if s.remediation:

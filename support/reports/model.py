@@ -61,7 +61,7 @@ class FeatureInfo:
 class Waiver:
     justification: str
     owner: str
-    until: str | None = None    # ISO date; None for a waiver a target profile applies
+    until: str | None = None    # ISO date; None for a waiver applied by waive()
 
     def text(self) -> str:
         until = f", until {self.until}" if self.until else ""
@@ -87,7 +87,6 @@ class ScenarioResult:
     steps: list[StepResult] = field(default_factory=list)
     duration: float = 0.0
     baseline: str | None = None  # "new" | "known" for a failure, given --baseline
-    waiver: Waiver | None = None
     properties: list[tuple[str, str]] = field(default_factory=list)
     started: float = 0.0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from support import waivers as waiver_file
+from support.config import SettingError
 from support.reports import bdd, failures, terminal, writers
 from support.reports.model import SEVERITIES, SEVERITY_TAG, RunModel, ScenarioResult, slug
 from support.reports.target import describe
@@ -43,8 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return
     try:
-        waivers = waiver_file.load(config.option.waivers) if config.option.waivers else {}
-    except waiver_file.WaiverError as error:
+        waivers = waiver_file.load(config.option.waivers) if config.option.waivers else ()
+    except SettingError as error:
         raise pytest.UsageError(f"--waivers: {error}") from None
     baseline = _known_failures(config.option.baseline) if config.option.baseline else None
     config.pluginmanager.register(Gate(config, waivers, baseline), "evalgate-reports")
@@ -61,12 +62,13 @@ def _known_failures(path: str) -> set[str]:
         raise pytest.UsageError(f"--baseline {path}: not a summary.json written by this gate") from None
 
 
-def scenario_id(item: pytest.Item, scenario) -> str:
-    """Stable across runs: the feature file's stem, the scenario name's slug, the example's id."""
-    stem = Path(scenario.feature.filename).stem
+def scenario_names(item: pytest.Item) -> tuple[str, str]:
+    """The scenario's stable id, "<feature file stem>: <scenario title>" (an outline's example
+    adds " [<example id>]"), and the name of its template, which waivers may use instead."""
+    template = bdd.template_of(item)
+    name = f"{Path(template.feature.filename).stem}: {template.name}"
     callspec = getattr(item, "callspec", None)
-    example = f"[{callspec.id}]" if callspec is not None else ""
-    return f"{stem}/{slug(bdd.template_of(item).name)}{example}"
+    return (f"{name} [{callspec.id}]" if callspec is not None else name), name
 
 
 def _severity(item: pytest.Item) -> str | None:
@@ -85,7 +87,7 @@ class Gate:
         self.root = config.rootpath
         self.waivers = waivers
         self.known_failures = known_failures
-        self.model = RunModel(target=describe().as_dict(), fail_on=config.option.fail_on,
+        self.model = RunModel(target=describe(config).as_dict(), fail_on=config.option.fail_on,
                               baseline=config.option.baseline)
         self.results: dict[str, ScenarioResult] = {}
         self.step_started: dict[str, float] = {}
@@ -107,7 +109,7 @@ class Gate:
                                 f"'{scenario.name}'")
                 continue
             self.results[item.nodeid] = ScenarioResult(
-                id=scenario_id(item, scenario), nodeid=item.nodeid,
+                id=scenario_names(item)[0], nodeid=item.nodeid,
                 feature=bdd.feature_info(scenario.feature, self.root), keyword=scenario.keyword,
                 name=scenario.name, line=scenario.line_number, description=scenario.description or "",
                 tags=bdd.scenario_tags(scenario), severity=severity,
@@ -191,11 +193,19 @@ class Gate:
             result.seen = f"{report.when}: {result.seen}"
         else:
             report.longrepr = terminal.short_failure(result)
-        waiver = waiver_file.waiver_of(item, result.id, self.waivers)
+        tags = {mark.name for mark in item.iter_markers()}
+        waiver = waiver_file.waiver_of(item, scenario_names(item), tags, self.waivers)
         if waiver is not None:
-            result.outcome, result.waiver, result.reason = "waived", waiver, waiver.text()
             report.outcome = "skipped"
             report.wasxfail = waiver.text()
+
+    def pytest_runtest_logreport(self, report) -> None:
+        """A failure that pytest reports as xfailed "waived: ..." (a waiver here, or one applied
+        by another plugin's makereport) is waived in every report."""
+        result = self.results.get(report.nodeid)
+        reason = getattr(report, "wasxfail", "")
+        if result is not None and report.skipped and result.failing and reason.startswith("waived:"):
+            result.outcome, result.reason = "waived", reason
 
     def pytest_report_teststatus(self, report, config):
         return self.terminal.teststatus(report, self.results.get(report.nodeid))
@@ -214,6 +224,7 @@ class Gate:
     def pytest_sessionfinish(self, session, exitstatus) -> None:
         model = self.model
         model.duration = time.time() - model.started
+        model.target = describe(self.config).as_dict()     # the dialect is known by now
         model.scenarios = list(self.results.values())
         if self.known_failures is not None:
             self._compare(model)

@@ -55,7 +55,7 @@ def _result(scenario: ScenarioResult, index: int) -> dict:
         }}],
         "partialFingerprints": {"scenarioId/v1": hashlib.sha256(scenario.id.encode()).hexdigest()[:32]},
     }
-    if scenario.waiver is not None:
+    if scenario.outcome == "waived":
         result["suppressions"] = [{"kind": "external", "status": "accepted",
                                    "justification": scenario.reason}]
     if scenario.baseline:

@@ -2,81 +2,79 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
 from reportsuite import run_gate
-from support import waivers
 
 
 def test_a_waived_failure_is_xfailed_with_its_waiver_never_passed(waived_run):
     assert "XFAIL test_tiny.py::test_a_waived_scenario - waived: the sixth number is a known gap, " \
            "ticket TINY-1 (qa-team, until 2099-12-31)" in waived_run.stdout
-    assert waived_run.scenario("tiny/a-waived-scenario")["outcome"] == "waived"
+    assert waived_run.scenario("tiny: A waived scenario")["outcome"] == "waived"
     assert "2 xfailed" in waived_run.stdout.splitlines()[-1]
 
 
 def test_an_expired_waiver_fails_the_run_at_start_with_one_line(suite_dir):
     (suite_dir / "waivers.yaml").write_text(
-        "waivers:\n  - scenario: tiny/a-waived-scenario\n    justification: old\n    owner: qa\n"
+        "waivers:\n  - scenario: 'tiny: A waived scenario'\n    justification: old\n    owner: qa\n"
         "    expires: 2020-01-31\n")
     done = run_gate(suite_dir, "--waivers", "waivers.yaml")
     assert done.returncode == 4
-    assert done.stderr.strip() == ("ERROR: --waivers: waivers.yaml: waiver #1 (tiny/a-waived-scenario) expired "
-                                   "on 2020-01-31 (owner qa): renew it or fix the failure")
+    assert done.stderr.strip() == ("ERROR: --waivers: target profile waivers.yaml: waiver 1 expired on 2020-01-31: "
+                                   "renew it or fix the target")
     assert not (suite_dir / "reports").exists(), "no scenario ran"
 
 
 @pytest.mark.parametrize("content, reason", [
-    ("waivers: [", "not valid YAML"),
-    ("- scenario: x\n", "expected a mapping with a 'waivers' list"),
-    ("waivers:\n  - scenario: tiny/x\n    owner: qa\n    expires: 2099-01-01\n", "waiver #1 lacks justification"),
-    ("waivers:\n  - scenario: tiny/x\n    justification: j\n    owner: qa\n    expires: soon\n",
+    ("waivers: [", "not YAML"),
+    ("- scenario: x\n", "must be a mapping"),
+    ("waivers:\n  - scenario: 'tiny: x'\n    owner: qa\n    expires: 2099-01-01\n", "waiver 1 has no justification"),
+    ("waivers:\n  - scenario: 'tiny: x'\n    justification: j\n    owner: qa\n    expires: soon\n",
      "expires 'soon' is not a date"),
+    ("name: staging\nwaivers: []\n", "a waiver file holds only 'waivers'"),
 ])
 def test_a_malformed_waiver_file_fails_the_run_with_one_line(suite_dir, content, reason):
     (suite_dir / "waivers.yaml").write_text(content)
     done = run_gate(suite_dir, "--waivers", "waivers.yaml")
     assert done.returncode == 4
     [line] = done.stderr.strip().splitlines()
-    assert line.startswith("ERROR: --waivers: waivers.yaml") and reason in line
+    assert line.startswith("ERROR: --waivers: ") and "waivers.yaml" in line and reason in line, line
 
 
-def test_waiver_file_loads_dates_and_rejects_repeats(tmp_path):
-    path = tmp_path / "w.yaml"
-    entry = "  - scenario: a/b\n    justification: j\n    owner: o\n    expires: '2030-05-01'\n"
-    path.write_text("waivers:\n" + entry)
-    [(scenario, waiver)] = waivers.load(path, today=dt.date(2030, 5, 1)).items()
-    assert (scenario, waiver.text()) == ("a/b", "waived: j (o, until 2030-05-01)")
-    path.write_text("waivers:\n" + entry + entry)
-    with pytest.raises(waivers.WaiverError, match="repeats scenario a/b"):
-        waivers.load(path, today=dt.date(2030, 1, 1))
+def test_a_tag_waiver_covers_every_scenario_with_the_tag(suite_dir):
+    (suite_dir / "waivers.yaml").write_text(
+        "waivers:\n  - tag: isolation\n    justification: descriptors land in OPS-7\n    owner: sec\n"
+        "    expires: 2099-01-01\n")
+    done = run_gate(suite_dir, "--waivers", "waivers.yaml", "-k", "test_a_failing_scenario")
+    assert done.returncode == 0
+    assert done.scenario("tiny: A failing scenario")["reason"] == \
+        "waived: descriptors land in OPS-7 (sec, until 2099-01-01)"
 
 
 def test_a_baseline_marks_failures_new_or_known_and_lists_the_fixed(suite_dir, tmp_path):
     baseline = {"format": "evalgate-summary/1", "scenarios": [
-        {"id": "tiny/a-failing-scenario", "outcome": "failed"},
-        {"id": "tiny/a-passing-scenario", "outcome": "failed"},
-        {"id": "tiny/a-skipped-scenario", "outcome": "passed"}]}
+        {"id": "tiny: A failing scenario", "outcome": "failed"},
+        {"id": "tiny: A passing scenario", "outcome": "failed"},
+        {"id": "tiny: A skipped scenario", "outcome": "passed"}]}
     (tmp_path / "baseline.json").write_text(json.dumps(baseline))
     # --opt=VALUE: an absolute path given as a separate argument would take part in pytest's
     # search for its ini file, before the plugin that owns --baseline is loaded.
     done = run_gate(suite_dir, f"--baseline={tmp_path / 'baseline.json'}")
-    assert done.scenario("tiny/a-failing-scenario")["baseline"] == "known"
-    assert done.scenario("tiny/a-failing-low-scenario")["baseline"] == "new"
-    assert done.scenario("tiny/a-passing-scenario")["baseline"] is None
-    assert done.json("summary.json")["fixed"] == [{"id": "tiny/a-passing-scenario",
+    assert done.scenario("tiny: A failing scenario")["baseline"] == "known"
+    assert done.scenario("tiny: A failing low scenario")["baseline"] == "new"
+    assert done.scenario("tiny: A passing scenario")["baseline"] is None
+    assert done.json("summary.json")["fixed"] == [{"id": "tiny: A passing scenario",
                                                    "name": "Tiny gate › A passing scenario"}]
     states = {r["ruleId"]: r.get("baselineState") for r in done.json("results.sarif")["runs"][0]["results"]}
-    assert states["tiny/a-failing-scenario"] == "unchanged" and states["tiny/a-failing-low-scenario"] == "new"
+    assert states["tiny: A failing scenario"] == "unchanged" and states["tiny: A failing low scenario"] == "new"
     assert "FIXED   Tiny gate › A passing scenario" in done.stdout
 
 
 def test_a_previous_summary_is_a_baseline(waived_run, suite_dir):
     done = run_gate(suite_dir, f"--baseline={waived_run.reports / 'summary.json'}")
-    assert done.scenario("tiny/a-waived-scenario")["baseline"] == "known"
+    assert done.scenario("tiny: A waived scenario")["baseline"] == "known"
     assert done.json("summary.json")["fixed"] == []
 
 
@@ -120,10 +118,3 @@ def test_the_terminal_shows_one_line_per_scenario_and_the_failing_step_first(wai
     assert "pytest_bdd" not in section.split("=====")[0], "no pytest-bdd internals in the failure"
     assert "FAILED  high     Tiny gate › A failing scenario (tiny.feature:11)" in waived_run.stdout
 
-
-@pytest.mark.parametrize("value", ["2x", "0", "-1"])
-def test_a_bad_suite_setting_is_one_line_naming_the_variable(suite_dir, value):
-    done = run_gate(suite_dir, env={"SUITE_TIMEOUT_SCALE": value})
-    assert done.returncode == 4
-    assert done.stderr.strip() == f"ERROR: SUITE_TIMEOUT_SCALE={value!r}: expected a number greater than 0, such as 2 or 1.5"
-    assert "INTERNALERROR" not in done.stdout + done.stderr

@@ -92,16 +92,16 @@ def test_sarif_has_a_rule_per_scenario_and_a_result_per_failure(waived_run):
     [run] = log["runs"]
     rules = run["tool"]["driver"]["rules"]
     assert [r["shortDescription"]["text"] for r in rules] == [f"Tiny gate › {n}" for n in NAMES]
-    failing = next(r for r in rules if r["id"] == "tiny/a-failing-scenario")
+    failing = next(r for r in rules if r["id"] == "tiny: A failing scenario")
     assert failing["properties"]["security-severity"] == "8.0"
     assert "CVE-2024-21626" in failing["help"]["text"]
     results = {r["ruleId"]: r for r in run["results"]}
-    assert sorted(results) == ["tiny/a-failing-low-scenario", "tiny/a-failing-scenario",
-                               "tiny/a-scenario-the-profile-waives", "tiny/a-waived-scenario"]
-    failure = results["tiny/a-failing-scenario"]
+    assert sorted(results) == ["tiny: A failing low scenario", "tiny: A failing scenario",
+                               "tiny: A scenario the profile waives", "tiny: A waived scenario"]
+    failure = results["tiny: A failing scenario"]
     assert failure["locations"][0]["physicalLocation"]["region"]["startLine"] == 15
     assert "suppressions" not in failure
-    assert results["tiny/a-waived-scenario"]["suppressions"][0]["status"] == "accepted"
+    assert results["tiny: A waived scenario"]["suppressions"][0]["status"] == "accepted"
     assert rules[failure["ruleIndex"]]["id"] == failure["ruleId"]
 
 
@@ -113,5 +113,5 @@ def test_summary_counts_by_severity_and_outcome(waived_run):
     assert summary["by_severity"]["high"]["waived"] == 1
     assert summary["target"]["name"] == "staging-eu" and summary["dialect"] == "reference"
     assert summary["gate"] == "failed"
-    assert waived_run.scenario("tiny/a-scenario-the-profile-waives")["reason"] == \
+    assert waived_run.scenario("tiny: A scenario the profile waives")["reason"] == \
         "waived: the tiny profile has no tenth number (profile tiny)"

@@ -59,14 +59,14 @@ def test_html_report_shows_the_failing_step_and_what_was_seen(waived_run, tmp_pa
     assert dom.returncode == 0, dom.stderr[-2000:]
     parser = Scenarios()
     parser.feed(dom.stdout)
-    failing = parser.found["tiny/a-failing-scenario"]
+    failing = parser.found["scenario-tiny-a-failing-scenario"]
     assert failing["open"], "a failed scenario is unfolded"
     assert "Failing step: Then the number is 3" in failing["text"]
     assert "expected the number 3, saw 2" in failing["text"]
     assert "CVE-2024-21626" in failing["text"]
-    assert "the target lacks the capability gpu" in parser.found["tiny/a-skipped-scenario"]["text"]
-    assert "waived: the sixth number is a known gap" in parser.found["tiny/a-waived-scenario"]["text"]
-    assert not parser.found["tiny/a-passing-scenario"]["open"]
+    assert "the target lacks the capability gpu" in parser.found["scenario-tiny-a-skipped-scenario"]["text"]
+    assert "waived: the sixth number is a known gap" in parser.found["scenario-tiny-a-waived-scenario"]["text"]
+    assert not parser.found["scenario-tiny-a-passing-scenario"]["open"]
     assert 'id="target">staging-eu<' in dom.stdout and 'id="target-kind">embedded<' in dom.stdout
     assert 'id="target-dialect">reference<' in dom.stdout
 

@@ -1,15 +1,7 @@
-"""Copied as conftest.py beside the tiny suite: a setting read as support/config.py reads
-it, a skip at collection, a profile's waiver."""
-import os
-
+"""Copied as conftest.py beside the tiny suite: a skip at collection, a profile's waiver."""
 import pytest
 
-from support.reports.settings import number
 from support.waivers import waive
-
-
-def pytest_configure(config):
-    config.timeout_scale = number(os.environ, "SUITE_TIMEOUT_SCALE", 1.0)
 
 
 def pytest_collection_modifyitems(items):
