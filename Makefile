@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 REPORT_DIR  ?= reports
 GATE_ARGS   ?=
 
-.PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean
+.PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean lock
 
 setup: system-packages venv ml-env pg-template
 
@@ -31,11 +31,17 @@ system-packages:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# Exact versions from requirements.lock (what the suite passed with), then a check that they
+# meet requirements.txt's bounds. `make lock` rewrites the lock from this venv.
+$(VENV)/.installed: requirements.txt requirements.lock
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements.lock
 	$(VPY) -m pip install -q -r requirements.txt
 	touch $@
+
+lock:
+	$(VPY) -m evalgate.lock requirements.txt > requirements.lock
 
 # The python-ml sandbox environment: a venv of the platform's base interpreter,
 # outside the project directory, bound read-only into every sandbox that asks for it.

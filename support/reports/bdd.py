@@ -10,6 +10,8 @@ lines, which pytest-bdd does not keep, come from parsing the file with gherkin-o
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,8 +46,15 @@ def rendered_scenario(item: pytest.Item):
 
 
 def relative(path: str | Path, root: Path) -> str:
-    path = Path(path).resolve()
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    """A path as the project's repository names it: relative to the rootdir, else (an installed
+    suite, evalgate) relative to the sys.path entry it was imported from: "features/x.feature"."""
+    path = Path(os.path.abspath(path))
+    bases = [root] + sorted((Path(entry) for entry in sys.path if entry), key=lambda p: -len(p.parts))
+    for base in bases:
+        base = Path(os.path.abspath(base))
+        if path.is_relative_to(base) and path != base:
+            return str(path.relative_to(base))
+    return str(path)
 
 
 @lru_cache(maxsize=None)

@@ -9,9 +9,13 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from support.reports.bdd import relative
 from support.reports.model import StepResult
 
-INTERNALS = ("site-packages", "/_pytest/", "/pytest_bdd/", "/pluggy/", "<frozen")
+# Frames of these are pytest's and pytest-bdd's plumbing; what is left and has a project
+# path (support/reports/bdd.py: relative) is the suite's own code.
+PROJECT_PACKAGES = frozenset({"features", "steps", "support", "evalplatform"})
+INTERNALS = ("/_pytest/", "/pytest_bdd/", "/pluggy/", "<frozen")
 
 
 def seen(exception: BaseException) -> str:
@@ -29,9 +33,10 @@ def project_frames(exception: BaseException, root: Path, limit: int = 4) -> list
     for frame in traceback.extract_tb(exception.__traceback__):
         if any(marker in frame.filename for marker in INTERNALS):
             continue
-        path = Path(frame.filename)
-        shown = path.relative_to(root) if path.is_absolute() and path.is_relative_to(root) else path
-        frames.append(f"{shown}:{frame.lineno} in {frame.name}")
+        in_root = Path(frame.filename).is_relative_to(root) and "site-packages" not in frame.filename
+        shown = relative(frame.filename, root)
+        if in_root or shown.split("/", 1)[0] in PROJECT_PACKAGES:
+            frames.append(f"{shown}:{frame.lineno} in {frame.name}")
     return frames[-limit:]
 
 
