@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -21,8 +22,21 @@ from reportsuite import PROJECT
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
+# What a fresh clone has: no venv, caches, reports or build leftovers (setuptools builds in
+# the source tree, so the copy also keeps the checkout clean).
+ANYWHERE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.egg-info")
+AT_THE_TOP = {".git", ".venv", ".cache", ".data", "reports", "build"}
+
+
+def not_in_a_clone(directory: str, names: list[str]) -> set[str]:
+    top = {name for name in names if name in AT_THE_TOP} if Path(directory) == PROJECT else set()
+    return top | ANYWHERE(directory, names)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
+    source = tmp_path_factory.mktemp("clone") / "evalgate"
+    shutil.copytree(PROJECT, source, ignore=not_in_a_clone, symlinks=True)
     root = tmp_path_factory.mktemp("evalgate-venv")
     venv.create(root, with_pip=False, system_site_packages=False)
     site = Path(subprocess.check_output([root / "bin" / "python", "-c",
@@ -30,7 +44,7 @@ def installed(tmp_path_factory) -> Path:
     # The project venv's packages (the dependencies), behind the ones installed here.
     (site / "project-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     done = subprocess.run([sys.executable, "-m", "pip", "--python", str(root / "bin" / "python"), "install",
-                           "--no-deps", "--quiet", str(PROJECT)], capture_output=True, text=True, timeout=600)
+                           "--no-deps", "--quiet", str(source)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return root
 
