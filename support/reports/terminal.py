@@ -63,7 +63,7 @@ class ScenarioLines:
         tw.line("")
         if result.failing:
             step = result.failed_step
-            where = f"{step.text}: " if step else ""
+            where = f"{step.text}  →  " if step else ""
             tw.line(f"      {where}{first_line(result.seen, 140)}", red=True)
 
 
@@ -82,7 +82,7 @@ def summary(reporter, model: RunModel, written) -> None:
         for s in sorted(listed, key=lambda s: (s.outcome not in ("failed", "error"), s.outcome)):
             mark = f" [{s.baseline}]" if s.baseline else ""
             detail = s.reason if s.outcome in ("skipped", "waived") else (
-                (f"{s.failed_step.text}: " if s.failed_step else "") + first_line(s.seen, 120))
+                (f"{s.failed_step.text}  →  " if s.failed_step else "") + first_line(s.seen, 120))
             reporter.line(f"{s.outcome.upper():<7} {s.severity:<8} {s.title}{mark} ({s.feature.uri}:{s.line})"
                           f" — {first_line(detail, 160)}", **MARKUP[s.outcome])
     for fixed in model.fixed:

@@ -112,7 +112,7 @@ def test_the_terminal_shows_one_line_per_scenario_and_the_failing_step_first(wai
     counted = [line for line in lines if line.startswith("[")]
     assert [line.split("]")[0] + "]" for line in counted] == [f"[{n}/6]" for n in range(1, 7)]
     assert "[2/6] FAILED  high     Tiny gate › A failing scenario" in waived_run.stdout
-    assert "      Then the number is 3: expected the number 3, saw 2" in lines
+    assert "      Then the number is 3  →  expected the number 3, saw 2" in lines
     section = waived_run.stdout.split("test_a_failing_scenario ___")[1]
     assert section.lstrip("_\n").startswith("Step failed: Then the number is 3\n\nexpected the number 3, saw 2")
     assert "pytest_bdd" not in section.split("=====")[0], "no pytest-bdd internals in the failure"
