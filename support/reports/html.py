@@ -76,6 +76,15 @@ def _counts(model: RunModel) -> str:
     return f"<table><tr><th>severity</th>{head}</tr>{rows}</table>"
 
 
+def _notes(target: dict) -> str:
+    """The session's own account of the target: dialect, profile, which features applied."""
+    notes = target.get("notes") or []
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in notes)
+    return f'<details class="notes"><summary>Target and applicability</summary><ul>{items}</ul></details>'
+
+
 def render(model: RunModel) -> str:
     target = model.target
     verdict = "passed" if model.gate_passed else "failed"
@@ -91,7 +100,7 @@ def render(model: RunModel) -> str:
 <p class="meta">Target <b id="target">{escape(target['name'])}</b> · kind <b id="target-kind">{escape(target['kind'])}</b>
 · dialect <b id="target-dialect">{escape(target['dialect'])}</b> · started {started} · {model.duration:.1f}s
 · fails on <b>{escape(model.fail_on)}</b> and above</p>
-{_counts(model)}</header>
+{_counts(model)}{_notes(target)}</header>
 <main>
 {features}
 </main></body></html>

@@ -23,9 +23,10 @@ class TargetDescription:
     kind: str         # embedded | http | command | inspect
     dialect: str      # the contract dialect the target was read in
     description: str  # e.g. "http: https://eval.example/api"
+    notes: tuple[str, ...] = ()   # the session's own account: dialect, profile, which features applied
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "notes": list(self.notes)}
 
 
 def _holder(config: pytest.Config | None):
@@ -41,7 +42,8 @@ def describe(config: pytest.Config | None = None) -> TargetDescription:
         target = holder.requested
         dialect = holder.dialect_name() or target.dialect or ("n/a" if not target.is_platform else "not known")
         return TargetDescription(name=holder.profile.name or target.description, kind=target.kind,
-                                 dialect=dialect, description=target.description)
+                                 dialect=dialect, description=target.description,
+                                 notes=tuple(holder.describe() + holder.applicability.lines()))
     api_url = os.environ.get("API_URL") or None
     kind = "http" if api_url else "embedded"
     description = f"http: {api_url}" if api_url else "embedded"
