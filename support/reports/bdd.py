@@ -40,6 +40,15 @@ def example_of(item: pytest.Item) -> dict:
     return dict(callspec.params.get("_pytest_bdd_example", {})) if callspec else {}
 
 
+def scenario_names(item: pytest.Item) -> tuple[str, str]:
+    """The scenario's stable id, "<feature file stem>: <scenario title>" (an outline's example
+    adds " [<example id>]"), and its template's, which waivers may name to cover every example."""
+    template = template_of(item)
+    name = f"{Path(template.feature.filename).stem}: {template.name}"
+    callspec = getattr(item, "callspec", None)
+    return (f"{name} [{callspec.id}]" if callspec is not None else name), name
+
+
 def rendered_scenario(item: pytest.Item):
     """The scenario as it runs (outline placeholders filled), without running it."""
     return template_of(item).render(example_of(item))

@@ -23,7 +23,7 @@ import pytest
 from support import waivers as waiver_file
 from support.config import SettingError
 from support.reports import bdd, failures, terminal, writers
-from support.reports.model import SEVERITIES, SEVERITY_TAG, RunModel, ScenarioResult, slug
+from support.reports.model import SEVERITIES, SEVERITY_TAG, RunModel, ScenarioResult
 from support.reports.target import describe
 
 FAIL_ON = SEVERITIES + ("none",)
@@ -60,15 +60,6 @@ def _known_failures(path: str) -> set[str]:
         raise pytest.UsageError(f"--baseline {path}: cannot read it ({error.strerror})") from None
     except (ValueError, KeyError, TypeError):
         raise pytest.UsageError(f"--baseline {path}: not a summary.json written by this gate") from None
-
-
-def scenario_names(item: pytest.Item) -> tuple[str, str]:
-    """The scenario's stable id, "<feature file stem>: <scenario title>" (an outline's example
-    adds " [<example id>]"), and the name of its template, which waivers may use instead."""
-    template = bdd.template_of(item)
-    name = f"{Path(template.feature.filename).stem}: {template.name}"
-    callspec = getattr(item, "callspec", None)
-    return (f"{name} [{callspec.id}]" if callspec is not None else name), name
 
 
 def _severity(item: pytest.Item) -> str | None:
@@ -109,7 +100,7 @@ class Gate:
                                 f"'{scenario.name}'")
                 continue
             self.results[item.nodeid] = ScenarioResult(
-                id=scenario_names(item)[0], nodeid=item.nodeid,
+                id=bdd.scenario_names(item)[0], nodeid=item.nodeid,
                 feature=bdd.feature_info(scenario.feature, self.root), keyword=scenario.keyword,
                 name=scenario.name, line=scenario.line_number, description=scenario.description or "",
                 tags=bdd.scenario_tags(scenario), severity=severity,
@@ -194,7 +185,7 @@ class Gate:
         else:
             report.longrepr = terminal.short_failure(result)
         tags = {mark.name for mark in item.iter_markers()}
-        waiver = waiver_file.waiver_of(item, scenario_names(item), tags, self.waivers)
+        waiver = waiver_file.waiver_of(item, bdd.scenario_names(item), tags, self.waivers)
         if waiver is not None:
             report.outcome = "skipped"
             report.wasxfail = waiver.text()
