@@ -122,7 +122,7 @@ def step_results(scenario, root: Path) -> list[StepResult]:
     uri = relative(scenario.feature.filename, root)
     for step in scenario.steps:
         rows = [list(map(str, row)) for row in step.datatable.raw()] if step.datatable else []
-        results.append(StepResult(keyword=step.keyword.strip(), name=step.name, line=step.line_number,
+        results.append(StepResult(keyword=step.keyword.strip(), name=step.name, line=step.line_number, type=step.type,
                                   location=f"{uri}:{step.line_number}", doc_string=step.docstring,
                                   rows=rows))
     return results

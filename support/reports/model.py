@@ -36,7 +36,8 @@ class StepResult:
     line: int
     status: str = "skipped"     # passed | failed | skipped | undefined
     duration: float = 0.0       # seconds
-    location: str = ""          # the step definition, "steps/x_steps.py:40", or the feature line if none ran
+    location: str = ""          # the step definition, "steps/x_steps.py:40"; the feature line if never matched
+    type: str = ""              # given | when | then (an And's type is its predecessor's)
     error: str = ""             # what was seen, first; then where
     doc_string: str | None = None
     rows: list[list[str]] = field(default_factory=list)

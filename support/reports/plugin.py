@@ -82,6 +82,8 @@ class Gate:
                               baseline=config.option.baseline)
         self.results: dict[str, ScenarioResult] = {}
         self.step_started: dict[str, float] = {}
+        # (type, text) of every step that ran -> its definition, for the same step where it did not run
+        self.definitions: dict[tuple[str, str], str] = {}
         self.done = 0
         self.terminal = terminal.ScenarioLines(config)
 
@@ -136,6 +138,7 @@ class Gate:
         record.duration = time.perf_counter() - self.step_started.pop(request.node.nodeid, time.perf_counter())
         if step_func is not None:
             record.location = bdd.function_location(step_func, self.root)
+            self.definitions[(record.type, record.name)] = record.location
         return result, record
 
     def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args) -> None:
@@ -217,6 +220,8 @@ class Gate:
         model.duration = time.time() - model.started
         model.target = describe(self.config).as_dict()     # the dialect is known by now
         model.scenarios = list(self.results.values())
+        for step in (step for scenario in model.scenarios for step in scenario.steps):
+            step.location = self.definitions.get((step.type, step.name), step.location)
         if self.known_failures is not None:
             self._compare(model)
         model.gate_passed = not model.gating_failures() and not model.other_failures

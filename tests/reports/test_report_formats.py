@@ -44,6 +44,9 @@ def test_cucumber_json_is_valid_and_complete(waived_run):
     failing = elements["A failing scenario"]["steps"]
     assert [s["result"]["status"] for s in failing] == ["passed", "failed", "skipped"]
     assert failing[0]["match"]["location"].startswith("test_tiny.py:")
+    assert skipped["steps"][0]["match"]["location"].startswith("test_tiny.py:"), \
+        "a step that ran in another scenario names its definition"
+    assert failing[2]["match"]["location"] == "tiny.feature:16", "a step that never ran anywhere names its line"
     assert failing[1]["result"]["error_message"].startswith("expected the number 3, saw 2")
 
 

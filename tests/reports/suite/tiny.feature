@@ -17,8 +17,8 @@ Feature: Tiny gate
 
   @severity-medium @needs-gpu
   Scenario: A skipped scenario
-    Given a number 4
-    Then the number is 4
+    Given a number 1
+    Then the number is 1
 
   @severity-high
   Scenario: A waived scenario
