@@ -183,11 +183,13 @@ def platform(request: pytest.FixtureRequest, target) -> platform_facts.PlatformF
 
 
 @pytest.fixture
-def context(request: pytest.FixtureRequest, target):
+def context(request: pytest.FixtureRequest):
     """The scenario's scratchpad. At its end: cleanups run, and any evaluation the scenario
-    left running is cancelled so it cannot hold a worker slot into the next scenario."""
+    left running is cancelled so it cannot hold a worker slot into the next scenario.
+    (`evaluations` may be a scenario's own, as chaos.feature's: so it is asked for by name.)"""
     ctx = ScenarioContext()
-    evaluations = request.getfixturevalue("evaluations") if target.is_platform else None
+    platform = session_target(request.config).requested.is_platform
+    evaluations = request.getfixturevalue("evaluations") if platform else None
     yield ctx
     try:
         ctx.cleanup.close()

@@ -20,7 +20,7 @@ from typing import Optional
 
 from evalplatform import failpoints
 from evalplatform.sandbox import seccomp
-from evalplatform.sandbox.engines.base import Availability, Engine, RunPlan, plan_layout
+from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 LOG_NAME = "nsjail.log"
@@ -46,8 +46,9 @@ def tini_binary() -> Optional[str]:
     return None
 
 
-class NsjailEngine(Engine):
+class NsjailEngine:
     name = "nsjail"
+    capabilities = ISOLATION
 
     def availability(self) -> Availability:
         binary, tini = nsjail_binary(), tini_binary()
@@ -63,7 +64,7 @@ class NsjailEngine(Engine):
             return Availability(False, version, "nsjail without user namespaces needs root")
         return Availability(True, version)
 
-    def command(self, plan: RunPlan) -> list[str]:
+    def launch(self, plan: RunPlan) -> Launch:
         argv = [
             nsjail_binary(), "--mode", "o", "--log", str(Path(plan.workdir) / LOG_NAME),
             "--disable_clone_newuser", "--hostname", plan.hostname,
@@ -89,7 +90,7 @@ class NsjailEngine(Engine):
             argv += ["--bindmount", device]
         for key, value in plan.env.items():
             argv += ["--env", f"{key}={value}"]
-        return argv + ["--", tini_binary(), "--", *plan.program]
+        return Launch(argv + ["--", tini_binary(), "--", *plan.program])
 
     def setup_error(self, plan: RunPlan) -> Optional[str]:
         try:

@@ -10,7 +10,7 @@ from typing import Optional
 
 from kubernetes import client as k8s
 
-from evalplatform.k8s.manifest import CONTAINER
+from evalplatform.executor.kubernetes.manifest import CONTAINER
 
 # Waiting reasons that will not resolve by themselves: the evaluation fails at once
 # with the kubelet's message instead of burning its start allowance. ErrImagePull is

@@ -21,13 +21,12 @@ from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
 from evalplatform import contract
-from evalplatform.executor.base import ExecutionSpec
-from evalplatform.k8s import outcome, podstate
-from evalplatform.k8s.client import Apis
-from evalplatform.k8s.follow import LogFollower
-from evalplatform.k8s.logs import split_log
-from evalplatform.k8s.manifest import CONTAINER, JobPlan, eval_label, plan_job
-from evalplatform.sandbox.types import OutputCallback, RunResult
+from evalplatform.executor.kubernetes import outcome, podstate
+from evalplatform.executor.kubernetes.client import Apis
+from evalplatform.executor.kubernetes.follow import LogFollower
+from evalplatform.executor.kubernetes.logs import split_log
+from evalplatform.executor.kubernetes.manifest import CONTAINER, JobPlan, eval_label, plan_job
+from evalplatform.run import OutputCallback, RunRequest, RunResult
 from evalplatform.settings import Settings
 
 REQUEST_TIMEOUT = (5.0, 30.0)     # (connect, read) of every API call: a hung server cannot hang a worker
@@ -57,9 +56,9 @@ def _delete_ignoring_absent(delete: Callable, name: str, namespace: str) -> None
 
 
 class JobRun:
-    def __init__(self, apis: Apis, settings: Settings, spec: ExecutionSpec,
+    def __init__(self, apis: Apis, settings: Settings, request: RunRequest,
                  on_output: Optional[OutputCallback], cancelled: Callable[[], bool]):
-        self.apis, self.settings, self.spec = apis, settings, spec
+        self.apis, self.settings, self.request = apis, settings, request
         self.on_output, self.cancelled = on_output, cancelled
         self.started = time.monotonic()
         self.keep_job = False
@@ -70,14 +69,14 @@ class JobRun:
 
     def run(self) -> RunResult:
         try:
-            plan = plan_job(self.spec, self.settings)
+            plan = plan_job(self.request, self.settings)
         except ValueError as exc:                       # CodeTooLarge, unknown environment
             return outcome.failure(contract.REASON_REJECTED, str(exc))
         if self.cancelled():
             return outcome.failure(contract.REASON_KILLED, "cancelled before the Job was created")
         try:
             # A Job left by an earlier attempt (a lost worker) must not run beside this one.
-            delete_eval_jobs(self.apis, plan.namespace, self.spec.eval_id)
+            delete_eval_jobs(self.apis, plan.namespace, self.request.run_id)
             self._create(plan)
             return self._watch(plan)
         except ApiException as exc:
@@ -120,7 +119,7 @@ class JobRun:
     def _watch(self, plan: JobPlan) -> RunResult:
         settings = self.settings
         start_by = self.started + settings.k8s_start_timeout_s
-        give_up_at = start_by + plan.timeout_s + LOG_DRAIN_S
+        give_up_at = start_by + plan.request.limits.timeout_s + LOG_DRAIN_S
         while True:
             if self.cancelled():
                 return outcome.failure(contract.REASON_KILLED, "cancelled", self.elapsed_ms())
@@ -162,7 +161,7 @@ class JobRun:
         reason, message = job_failure
         if reason == podstate.DEADLINE_EXCEEDED:
             result = outcome.failure(contract.REASON_TIMEOUT, f"kubernetes: {reason}: {message}", self.elapsed_ms())
-            result.stdout = split_log(self._read_log(plan, pod)).stdout.decode("utf-8", "replace")[:plan.stdout_cap]
+            result.stdout = split_log(self._read_log(plan, pod)).stdout.decode("utf-8", "replace")[:plan.request.limits.stdout_bytes]
             return result
         return outcome.failure(contract.REASON_SANDBOX_ERROR, f"kubernetes: Job failed: {reason}: {message}",
                                self.elapsed_ms())
@@ -185,4 +184,4 @@ class JobRun:
         log = split_log(self._read_log(plan, pod))
         self.keep_job = True    # finished on its own, log read: the TTL removes it
         return outcome.from_finished(log, podstate.terminated(pod), job_failure, self.elapsed_ms(),
-                                     plan.stdout_cap, plan.stderr_cap)
+                                     plan.request.limits)

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Optional
 
-from evalplatform.k8s.runner import TRAILER
+from evalplatform.executor.kubernetes.runner import TRAILER
 
 
 @dataclass(frozen=True)

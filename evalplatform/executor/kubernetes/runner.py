@@ -7,7 +7,7 @@ program has ended the runner appends one trailer line, `TRAILER` + JSON, holding
 stderr (base64), the exit code or signal, the runner's own reason (timeout,
 output_limit) and the truncation flags. The trailer is written after the program and
 every process it started are dead and their pipes closed, so it is always the log's last
-line; the parser (evalplatform/k8s/logs.py) takes the last occurrence.
+line; the parser (evalplatform/executor/kubernetes/logs.py) takes the last occurrence.
 
 The runner also enforces the exact wall-clock timeout (the Job's activeDeadlineSeconds
 is only a backstop that also covers scheduling and image pull) and the output caps.

@@ -15,10 +15,10 @@ from __future__ import annotations
 import threading
 from typing import Optional
 
-from evalplatform.k8s.client import Apis
-from evalplatform.k8s.logs import live_prefix
-from evalplatform.k8s.manifest import CONTAINER
-from evalplatform.sandbox.types import STDOUT, OutputCallback
+from evalplatform.executor.kubernetes.client import Apis
+from evalplatform.executor.kubernetes.logs import live_prefix
+from evalplatform.executor.kubernetes.manifest import CONTAINER
+from evalplatform.run import STDOUT, OutputCallback
 
 
 class LogFollower:

@@ -12,6 +12,7 @@ with a size-limited scratch volume, and no service-account token or service link
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,9 +21,9 @@ from pathlib import Path
 from kubernetes import client as k8s
 from kubernetes.client import ApiClient
 
-from evalplatform.executor.base import ExecutionSpec
+from evalplatform.executor.kubernetes import runner
 from evalplatform.executor.quantities import parse_cpu_cores
-from evalplatform.k8s import runner
+from evalplatform.run import RunRequest
 from evalplatform.settings import Settings
 
 CONTAINER = "main"
@@ -77,77 +78,76 @@ def labels(settings: Settings, eval_id: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class JobPlan:
+    """A run's request laid out for the cluster: the objects to create, and their names."""
+
+    request: RunRequest
     name: str
     namespace: str
     configmap: k8s.V1ConfigMap
     job: k8s.V1Job
-    timeout_s: int
-    stdout_cap: int
-    stderr_cap: int
 
 
-def plan_job(spec: ExecutionSpec, settings: Settings, name: str | None = None) -> JobPlan:
-    """Everything to create for `spec`. Raises CodeTooLarge, or ValueError for an unknown environment."""
-    name = name or job_name(spec.eval_id)
-    code_size = len(spec.code.encode("utf-8"))
+def plan_job(request: RunRequest, settings: Settings, name: str | None = None) -> JobPlan:
+    """Everything to create for `request`. Raises CodeTooLarge, or ValueError for an unknown environment."""
+    name = name or job_name(request.run_id)
+    code_size = len(request.code.encode("utf-8"))
     if code_size > CONFIGMAP_MAX_BYTES:
         raise CodeTooLarge(f"code is {code_size} bytes; a ConfigMap carries at most {CONFIGMAP_MAX_BYTES}")
-    if spec.environment not in settings.k8s_images:
-        raise ValueError(f"environment {spec.environment!r} has no image (k8s_images: {sorted(settings.k8s_images)})")
+    if request.environment not in settings.k8s_images:
+        raise ValueError(f"environment {request.environment!r} has no image (k8s_images: {sorted(settings.k8s_images)})")
     meta = k8s.V1ObjectMeta(name=name, namespace=settings.k8s_namespace,
-                            labels=labels(settings, spec.eval_id),
-                            annotations={"evalplatform/eval-id": spec.eval_id})
+                            labels=labels(settings, request.run_id),
+                            annotations={"evalplatform/eval-id": request.run_id})
     configmap = k8s.V1ConfigMap(api_version="v1", kind="ConfigMap", metadata=meta,
-                                data={CODE_KEY: spec.code}, immutable=True)
+                                data={CODE_KEY: request.code}, immutable=True)
     job = k8s.V1Job(api_version="batch/v1", kind="Job", metadata=meta, spec=k8s.V1JobSpec(
         backoff_limit=0,
         completions=1,
         parallelism=1,
-        active_deadline_seconds=spec.timeout_s + settings.k8s_start_timeout_s,
+        active_deadline_seconds=math.ceil(request.limits.timeout_s) + settings.k8s_start_timeout_s,
         ttl_seconds_after_finished=settings.k8s_ttl_s,
         template=k8s.V1PodTemplateSpec(
-            metadata=k8s.V1ObjectMeta(labels=labels(settings, spec.eval_id)),
-            spec=_pod_spec(spec, settings, name))))
-    return JobPlan(name=name, namespace=settings.k8s_namespace, configmap=configmap, job=job,
-                   timeout_s=spec.timeout_s, stdout_cap=settings.output_limit_bytes,
-                   stderr_cap=settings.output_limit_bytes)
+            metadata=k8s.V1ObjectMeta(labels=labels(settings, request.run_id)),
+            spec=_pod_spec(request, settings, name))))
+    return JobPlan(request=request, name=name, namespace=settings.k8s_namespace, configmap=configmap, job=job)
 
 
-def _pod_spec(spec: ExecutionSpec, settings: Settings, name: str) -> k8s.V1PodSpec:
+def _pod_spec(request: RunRequest, settings: Settings, name: str) -> k8s.V1PodSpec:
     return k8s.V1PodSpec(
         runtime_class_name=settings.k8s_runtime_class,
         restart_policy="Never",
-        priority_class_name=priority_class(spec.priority),
+        priority_class_name=priority_class(request.priority),
         automount_service_account_token=False,
         enable_service_links=False,
         termination_grace_period_seconds=1,   # the runner holds no state worth a graceful stop
         security_context=k8s.V1PodSecurityContext(
             run_as_non_root=True, run_as_user=settings.k8s_uid, run_as_group=settings.k8s_uid,
             fs_group=settings.k8s_uid, seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault")),
-        containers=[_container(spec, settings)],
+        containers=[_container(request, settings)],
         volumes=[
             k8s.V1Volume(name="code", config_map=k8s.V1ConfigMapVolumeSource(
                 name=name, default_mode=0o444,
                 items=[k8s.V1KeyToPath(key=CODE_KEY, path=CODE_KEY)])),
             k8s.V1Volume(name="scratch", empty_dir=k8s.V1EmptyDirVolumeSource(
-                size_limit=f"{settings.scratch_mb}Mi")),
+                size_limit=f"{request.limits.scratch_mb}Mi")),
         ])
 
 
-def _container(spec: ExecutionSpec, settings: Settings) -> k8s.V1Container:
-    memory = f"{spec.memory_mb or settings.default_memory_mb}Mi"
-    cpu_limit = parse_cpu_cores(spec.cpu_limit or settings.k8s_cpu_limit)
+def _container(request: RunRequest, settings: Settings) -> k8s.V1Container:
+    limits = request.limits
+    memory = f"{limits.memory_mb}Mi"
+    cpu_limit = limits.cpu_cores or parse_cpu_cores(settings.k8s_cpu_limit)
     cpu_request = min(parse_cpu_cores(settings.k8s_cpu_request), cpu_limit)
-    storage = f"{settings.scratch_mb + LOG_ALLOWANCE_MB}Mi"
+    storage = f"{limits.scratch_mb + LOG_ALLOWANCE_MB}Mi"
     return k8s.V1Container(
         name=CONTAINER,
-        image=settings.k8s_images[spec.environment],
+        image=settings.k8s_images[request.environment],
         image_pull_policy="IfNotPresent",
         command=["python", "-I", "-c", RUNNER_SOURCE, f"{CODE_DIR}/{CODE_KEY}",
-                 str(spec.timeout_s), str(settings.output_limit_bytes), str(settings.output_limit_bytes)],
+                 str(limits.timeout_s), str(limits.stdout_bytes), str(limits.stderr_bytes)],
         working_dir=SCRATCH_DIR,
         env=[k8s.V1EnvVar(name=key, value=value) for key, value in {
-            "EVAL_ID": spec.eval_id, "HOME": SCRATCH_DIR, "TMPDIR": SCRATCH_DIR, "LANG": "C.UTF-8"}.items()],
+            "EVAL_ID": request.run_id, "HOME": SCRATCH_DIR, "TMPDIR": SCRATCH_DIR, "LANG": "C.UTF-8"}.items()],
         resources=k8s.V1ResourceRequirements(
             requests={"cpu": _millicores(cpu_request), "memory": memory, "ephemeral-storage": storage},
             limits={"cpu": _millicores(cpu_limit), "memory": memory, "ephemeral-storage": storage}),

@@ -13,8 +13,8 @@ from typing import Optional
 from kubernetes import client as k8s
 
 from evalplatform import contract
-from evalplatform.k8s.logs import SplitLog
-from evalplatform.sandbox.types import RunResult
+from evalplatform.executor.kubernetes.logs import SplitLog
+from evalplatform.run import Limits, RunResult
 
 ENGINE = "gvisor"
 RUNNER_REASONS = {"timeout": contract.REASON_TIMEOUT, "output_limit": contract.REASON_OUTPUT_LIMIT}
@@ -33,10 +33,10 @@ def _text(data: bytes, cap: int) -> tuple[str, bool]:
 
 def from_finished(log: SplitLog, state: Optional[k8s.V1ContainerStateTerminated],
                   job_failure: Optional[tuple[str, str]], runtime_ms: int,
-                  stdout_cap: int, stderr_cap: int) -> RunResult:
+                  limits: Limits) -> RunResult:
     trailer = log.trailer or {}
-    stdout, stdout_cut = _text(log.stdout, stdout_cap)
-    stderr, stderr_cut = _text(log.stderr, stderr_cap)
+    stdout, stdout_cut = _text(log.stdout, limits.stdout_bytes)
+    stderr, stderr_cut = _text(log.stderr, limits.stderr_bytes)
     exit_code, signal = _exit(trailer, state)
     if job_failure and job_failure[0] == "DeadlineExceeded":
         reason = contract.REASON_TIMEOUT
