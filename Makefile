@@ -63,9 +63,10 @@ doctor: setup
 
 # The project's own tests, which include the acceptance suite against the embedded platform.
 # The isolation features run a second time with bubblewrap, so both local engines are gated.
+# The reference platform must pass every scenario: any failure fails (--fail-on low).
 test: setup
-	$(VPY) -m pytest $(PYTEST_ARGS)
-	EVALPLATFORM_SANDBOX_ENGINE=bwrap $(VPY) -m pytest features -m isolation $(PYTEST_ARGS)
+	$(VPY) -m pytest --fail-on=low --report-dir=$(REPORT_DIR) $(PYTEST_ARGS)
+	EVALPLATFORM_SANDBOX_ENGINE=bwrap $(VPY) -m pytest features -m isolation --fail-on=low --report-dir=$(REPORT_DIR)/bwrap $(PYTEST_ARGS)
 
 unit: setup
 	$(VPY) -m pytest tests/unit $(PYTEST_ARGS)
