@@ -81,6 +81,7 @@ class Gate:
         self.model = RunModel(target=describe(config).as_dict(), fail_on=config.option.fail_on,
                               baseline=config.option.baseline)
         self.results: dict[str, ScenarioResult] = {}
+        self.reported: set[str] = set()     # scenarios pytest ran (--collect-only, -x: not all)
         self.step_started: dict[str, float] = {}
         # (type, text) of every step that ran -> its definition, for the same step where it did not run
         self.definitions: dict[tuple[str, str], str] = {}
@@ -170,6 +171,7 @@ class Gate:
             if report.failed:
                 self.model.other_failures.append(item.nodeid)
             return report
+        self.reported.add(item.nodeid)
         result.duration += report.duration
         result.properties = list(item.user_properties)
         if report.skipped and result.outcome == "passed":
@@ -219,7 +221,7 @@ class Gate:
         model = self.model
         model.duration = time.time() - model.started
         model.target = describe(self.config).as_dict()     # the dialect is known by now
-        model.scenarios = list(self.results.values())
+        model.scenarios = [result for nodeid, result in self.results.items() if nodeid in self.reported]
         for step in (step for scenario in model.scenarios for step in scenario.steps):
             step.location = self.definitions.get((step.type, step.name), step.location)
         if self.known_failures is not None:

@@ -118,3 +118,10 @@ def test_the_terminal_shows_one_line_per_scenario_and_the_failing_step_first(wai
     assert "pytest_bdd" not in section.split("=====")[0], "no pytest-bdd internals in the failure"
     assert "FAILED  high     Tiny gate › A failing scenario (tiny.feature:11)" in waived_run.stdout
 
+
+
+def test_only_scenarios_that_ran_are_reported(suite_dir):
+    assert run_gate(suite_dir, "--collect-only").returncode == 0
+    assert not (suite_dir / "reports").exists(), "collecting is not passing"
+    done = run_gate(suite_dir, "-x")
+    assert done.json("summary.json")["counts"]["total"] == 2, "-x stopped after the second scenario"
