@@ -33,12 +33,13 @@ def _step(step: StepResult, scenario: ScenarioResult) -> dict:
     return entry
 
 
-def _setup_hook(scenario: ScenarioResult) -> list[dict]:
-    """A failure outside the steps (a fixture, the target) as a failed before-hook."""
+def _hooks(scenario: ScenarioResult) -> dict[str, list[dict]]:
+    """A failure outside the steps (a fixture, the target) as a failed before- or after-hook."""
     if scenario.outcome != "error" and not (scenario.outcome == "waived" and scenario.failed_step is None):
-        return []
-    return [{"match": {"location": scenario.nodeid},
-             "result": {"status": "failed", "duration": 0, "error_message": scenario.seen}}]
+        return {}
+    hook = {"match": {"location": scenario.nodeid},
+            "result": {"status": "failed", "duration": 0, "error_message": scenario.seen}}
+    return {"after" if scenario.failed_phase == "teardown" else "before": [hook]}
 
 
 def _element(scenario: ScenarioResult) -> dict:
@@ -48,9 +49,7 @@ def _element(scenario: ScenarioResult) -> dict:
         "line": scenario.line, "type": "scenario", "tags": _tags(scenario.tags),
         "steps": [_step(step, scenario) for step in scenario.steps],
     }
-    before = _setup_hook(scenario)
-    if before:
-        element["before"] = before
+    element.update(_hooks(scenario))
     return element
 
 

@@ -85,6 +85,7 @@ class ScenarioResult:
     reason: str = ""            # why skipped, or the waiver's text
     seen: str = ""              # what was seen, for a failure (first line first)
     failed_step: StepResult | None = None
+    failed_phase: str = ""      # setup | call | teardown, for a failure
     steps: list[StepResult] = field(default_factory=list)
     duration: float = 0.0
     baseline: str | None = None  # "new" | "known" for a failure, given --baseline

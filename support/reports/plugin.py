@@ -168,7 +168,7 @@ class Gate:
         report = yield
         result = self.results.get(item.nodeid)
         if result is None:
-            if report.failed:
+            if report.failed and item.nodeid not in self.model.other_failures:
                 self.model.other_failures.append(item.nodeid)
             return report
         self.reported.add(item.nodeid)
@@ -184,6 +184,7 @@ class Gate:
     def _failed(self, item, call, report, result: ScenarioResult) -> None:
         in_step = report.when == "call" and result.failed_step is not None
         result.outcome = "failed" if in_step else "error"
+        result.failed_phase = report.when
         if not in_step:
             result.seen = failures.seen(call.excinfo.value) if call.excinfo else str(report.longrepr)
             result.seen = f"{report.when}: {result.seen}"

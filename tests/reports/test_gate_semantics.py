@@ -110,8 +110,9 @@ def test_a_scenario_without_severity_fails_collection_naming_it(suite_dir):
 def test_the_terminal_shows_one_line_per_scenario_and_the_failing_step_first(waived_run):
     lines = waived_run.stdout.splitlines()
     counted = [line for line in lines if line.startswith("[")]
-    assert [line.split("]")[0] + "]" for line in counted] == [f"[{n}/6]" for n in range(1, 7)]
-    assert "[2/6] FAILED  high     Tiny gate › A failing scenario" in waived_run.stdout
+    assert [line.split("]")[0] + "]" for line in counted] == [f"[{n}/7]" for n in range(1, 8)]
+    assert "[2/7] FAILED  high     Tiny gate › A failing scenario" in waived_run.stdout
+    assert "[7/7] ERROR   low      Tiny gate › A scenario whose target is gone" in waived_run.stdout
     assert "      Then the number is 3  →  expected the number 3, saw 2" in lines
     section = waived_run.stdout.split("test_a_failing_scenario ___")[1]
     assert section.lstrip("_\n").startswith("Step failed: Then the number is 3\n\nexpected the number 3, saw 2")

@@ -12,7 +12,7 @@ import xmlschema
 from reportsuite import SCHEMAS
 
 NAMES = ["A passing scenario", "A failing scenario", "A skipped scenario", "A waived scenario",
-         "A failing low scenario", "A scenario the profile waives"]
+         "A failing low scenario", "A scenario the profile waives", "A scenario whose target is gone"]
 
 
 def validate(document, schema_name: str) -> None:
@@ -48,6 +48,9 @@ def test_cucumber_json_is_valid_and_complete(waived_run):
         "a step that ran in another scenario names its definition"
     assert failing[2]["match"]["location"] == "tiny.feature:16", "a step that never ran anywhere names its line"
     assert failing[1]["result"]["error_message"].startswith("expected the number 3, saw 2")
+    [hook] = elements["A scenario whose target is gone"]["before"]
+    assert hook["result"]["error_message"] == \
+        "setup: ConnectionError: the target at http://127.0.0.1:9/api refused the connection"
 
 
 def test_cucumber_schema_rejects_what_pytest_bdd_wrote():
@@ -78,7 +81,8 @@ def test_junit_is_valid_against_junit_10_xsd(waived_run):
     assert failure.get("message") == "expected the number 3, saw 2"
     assert cases[2].find("skipped").get("message") == "the target lacks the capability gpu"
     assert cases[3].find("skipped").get("message").startswith("waived: the sixth number is a known gap")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "2", "3")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("7", "2", "1", "3")
+    assert cases[6].find("error").get("message").startswith("setup: ConnectionError")
 
 
 def test_junit_schema_rejects_properties_inside_a_testcase(tmp_path):
@@ -100,7 +104,8 @@ def test_sarif_has_a_rule_per_scenario_and_a_result_per_failure(waived_run):
     assert "CVE-2024-21626" in failing["help"]["text"]
     results = {r["ruleId"]: r for r in run["results"]}
     assert sorted(results) == ["tiny: A failing low scenario", "tiny: A failing scenario",
-                               "tiny: A scenario the profile waives", "tiny: A waived scenario"]
+                               "tiny: A scenario the profile waives", "tiny: A scenario whose target is gone",
+                               "tiny: A waived scenario"]
     failure = results["tiny: A failing scenario"]
     assert failure["locations"][0]["physicalLocation"]["region"]["startLine"] == 15
     assert "suppressions" not in failure
@@ -111,7 +116,7 @@ def test_sarif_has_a_rule_per_scenario_and_a_result_per_failure(waived_run):
 def test_summary_counts_by_severity_and_outcome(waived_run):
     summary = waived_run.json("summary.json")
     validate(summary, "summary.json")
-    assert summary["counts"] == {"total": 6, "passed": 1, "failed": 2, "error": 0, "waived": 2, "skipped": 1}
+    assert summary["counts"] == {"total": 7, "passed": 1, "failed": 2, "error": 1, "waived": 2, "skipped": 1}
     assert summary["by_severity"]["high"]["failed"] == 1
     assert summary["by_severity"]["high"]["waived"] == 1
     assert summary["target"]["name"] == "staging-eu" and summary["dialect"] == "reference"

@@ -34,3 +34,8 @@ Feature: Tiny gate
   Scenario: A scenario the profile waives
     Given a number 9
     Then the number is 10
+
+  @severity-low @broken-target
+  Scenario: A scenario whose target is gone
+    Given a number 11
+    Then the number is 11
