@@ -87,7 +87,8 @@ def judge(tmp_path: Path, **settings: str) -> tuple[set[str], set[str]]:
     scenarios as `module::test` ids."""
     report = tmp_path / "isolation.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUITE_", "API_URL"))}
-    done = subprocess.run([sys.executable, *ISOLATION_RUN, f"--junitxml={report}"], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, *ISOLATION_RUN, f"--junitxml={report}",
+                           f"--report-dir={tmp_path / 'reports'}"], cwd=PROJECT_ROOT,
                           env={**env, **settings}, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     assert report.exists(), f"the run wrote no report (exit {done.returncode}): {done.stdout[-3000:]}{done.stderr[-3000:]}"
     failed, passed = set(), set()
