@@ -17,6 +17,7 @@ from typing import Optional
 import redis
 
 from evalplatform import failpoints
+from evalplatform.state import scripts
 
 RUNNING_SET = "running_evaluations"
 CANCEL_TTL_S = 3600          # longer than any evaluation may wait and run
@@ -125,8 +126,8 @@ def append_output(eval_id: str, stream: str, chunk: bytes) -> None:
         raise ValueError(f"stream must be one of {OUTPUT_STREAMS}")
     settings = _settings()
     expiry = settings.max_timeout_s + settings.reaper_grace_s
-    client().eval(_APPEND_CAPPED, 1, output_key(eval_id, stream), chunk,
-                  settings.output_limit_bytes, expiry)
+    scripts.run(client(), _APPEND_CAPPED, [output_key(eval_id, stream)],
+                [chunk, settings.output_limit_bytes, expiry])
 
 
 def live_output(eval_id: str) -> tuple[str, str]:
