@@ -10,6 +10,10 @@ ML_ENV      := $(ENVS_DIR)/python-ml
 DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iproute2 procps
 ML_PACKAGES := numpy pandas scipy scikit-learn
 PYTEST_ARGS ?=
+# Parallel scenarios in `make acceptance`: pytest-xdist workers sharing one embedded stack
+# (support/sharing.py). Most scenarios wait (on a sleeping evaluation, a deadline), so
+# more workers than cores overlap their waits; 0 runs them one after another.
+ACCEPTANCE_WORKERS ?= 4
 
 .PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean
 
@@ -62,9 +66,10 @@ unit: setup
 
 # The main job: the acceptance suite against the embedded platform, with the gherkin reporter.
 # @chaos scenarios restart the platform's own processes on stacks of their own (about a
-# minute): they run in `make test` and `make chaos`, not here.
+# minute): they run in `make test` and `make chaos`, not here. The scenarios run in
+# $(ACCEPTANCE_WORKERS) parallel workers against one embedded stack; @exclusive ones alone.
 acceptance: setup
-	$(VPY) -m pytest features -m "not chaos" --gherkin-terminal-reporter -v $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m "not chaos" -n $(ACCEPTANCE_WORKERS) --gherkin-terminal-reporter -v $(PYTEST_ARGS)
 
 chaos: setup
 	$(VPY) -m pytest features -m chaos --gherkin-terminal-reporter -v $(PYTEST_ARGS)

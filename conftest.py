@@ -21,7 +21,8 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from support import gating, hygiene, platform_facts, reporting, waiting
 from support.config import SettingError
 from support.context import ScenarioContext
-from support.session import SESSION_TARGET, SessionTarget, session_target
+from support import sharing
+from support.session import SESSION_TARGET, SHARED_STACK_KEY, SessionTarget, SharedStackPlugin, session_target
 
 ROOT = Path(__file__).resolve().parent
 pytest_plugins = [f"steps.{path.stem}" for path in sorted((ROOT / "steps").glob("*_steps.py"))]
@@ -38,10 +39,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Under pytest-xdist the controller starts the one embedded stack and the workers share it.
+    shared = getattr(config, "workerinput", {}).get(SHARED_STACK_KEY)
     try:
-        config.stash[SESSION_TARGET] = SessionTarget(profile_path=config.getoption("--target-profile"))
+        config.stash[SESSION_TARGET] = SessionTarget(profile_path=config.getoption("--target-profile"),
+                                                     shared=shared)
     except SettingError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if sharing.is_xdist_controller(config):
+        config.pluginmanager.register(SharedStackPlugin(config.stash[SESSION_TARGET]))
+    config.addinivalue_line("markers", f"{sharing.EXCLUSIVE}: {sharing.EXCLUSIVE_HELP}")
     reporting.configure(config)
     # pytest-bdd writes --cucumberjson without making its directory (JUnit XML does).
     cucumber_json = getattr(config.option, "cucumber_json_path", None)
@@ -81,6 +88,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         holder.applicability.note(item, decision)
         if decision.skip:
             item.add_marker(pytest.mark.skip(reason=decision.skip))
+
+
+@pytest.fixture(autouse=True)
+def _shared_stack_turn(request: pytest.FixtureRequest):
+    """On a stack shared by xdist workers, an @exclusive scenario runs alone (support/sharing.py).
+    Autouse and first, so it is released last, after the scenario's own cleanups."""
+    shared = getattr(request.config, "workerinput", {}).get(SHARED_STACK_KEY)
+    exclusive = is_scenario(request.node) and sharing.EXCLUSIVE in tags_of(request.node)
+    with sharing.turn(shared["dir"] if shared else None, exclusive):
+        yield
 
 
 @pytest.fixture(autouse=True)
