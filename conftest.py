@@ -18,15 +18,14 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from support import gating, hygiene, platform_facts, reporting, waiting
+from support import gating, hygiene, platform_facts, reporting, sharing, waiting, waivers
 from support.config import SettingError
 from support.context import ScenarioContext
-from support import sharing
+from support.reports.bdd import scenario_names
 from support.session import SESSION_TARGET, SHARED_STACK_KEY, SessionTarget, SharedStackPlugin, session_target
 
 ROOT = Path(__file__).resolve().parent
 pytest_plugins = [f"steps.{path.stem}" for path in sorted((ROOT / "steps").glob("*_steps.py"))]
-DECISION = pytest.StashKey[gating.Decision]()
 # After its end, how long an evaluation's host processes, cgroups and directories may
 # take to go (the contract's "gone within 1 s" for Redis state, with room for a busy host).
 HYGIENE_GRACE_S = 2.0
@@ -72,8 +71,7 @@ def is_scenario(item: pytest.Item) -> bool:
 
 def scenario_id(item: pytest.Item) -> str:
     """'<feature file stem>: <scenario title>', as waivers and reports name a scenario."""
-    template = scenario_wrapper_template_registry[item.function]
-    return f"{Path(template.feature.filename).stem}: {template.name}"
+    return scenario_names(item)[1]
 
 
 def tags_of(item: pytest.Item) -> set[str]:
@@ -84,10 +82,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     holder = session_target(config)
     for item in filter(is_scenario, items):
         decision = gating.decide(tags_of(item), scenario_id(item), holder.requested, holder.profile)
-        item.stash[DECISION] = decision
         holder.applicability.note(item, decision)
         if decision.skip:
             item.add_marker(pytest.mark.skip(reason=decision.skip))
+        elif decision.waiver is not None:
+            w = decision.waiver
+            waivers.waive(item, w.justification, f"{w.owner}, target profile, until {w.expires.isoformat()}")
 
 
 @pytest.fixture(autouse=True)
@@ -117,16 +117,12 @@ def _optional_feature_gate(request: pytest.FixtureRequest) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
-    """A waived scenario's failure is reported as xfailed "waived: ...", never as passed.
-    A skipped scenario's report points at its line in the .feature file."""
+    """A skipped scenario's report points at its line in the .feature file. (A waived
+    scenario's failure is reported as waived by the report plugin, support/waivers.py.)"""
     report = yield
     if not is_scenario(item):
         return report
-    decision = item.stash.get(DECISION, None)
-    if report.failed and decision is not None and decision.waiver is not None:
-        report.outcome = "skipped"
-        report.wasxfail = decision.waiver.reason
-    elif report.skipped and isinstance(report.longrepr, tuple):
+    if report.skipped and isinstance(report.longrepr, tuple):
         template = scenario_wrapper_template_registry[item.function]
         path = Path(template.feature.filename)
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
