@@ -14,6 +14,9 @@ PYTEST_ARGS ?=
 # (support/sharing.py). Most scenarios wait (on a sleeping evaluation, a deadline), so
 # more workers than cores overlap their waits; 0 runs them one after another.
 ACCEPTANCE_WORKERS ?= 4
+# Spread by work stealing; without the API fuzzing plugins (tests/fuzz's), which cost each
+# worker two seconds of imports for nothing the scenarios use.
+ACCEPTANCE_PLUGINS := --dist worksteal -p no:schemathesis -p no:hypothesispytest
 # The gate's reports (cucumber.json, junit.xml, results.sarif, report.html, summary.json)
 # and its policy: e.g. make acceptance GATE_ARGS="--waivers waivers.yaml --fail-on medium"
 REPORT_DIR  ?= reports
@@ -81,7 +84,7 @@ unit: setup
 # minute): they run in `make test` and `make chaos`, not here. The scenarios run in
 # $(ACCEPTANCE_WORKERS) parallel workers against one embedded stack; @exclusive ones alone.
 acceptance: setup
-	$(VPY) -m pytest features -m "not chaos" -n $(ACCEPTANCE_WORKERS) --report-dir=$(REPORT_DIR) $(GATE_ARGS) $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m "not chaos" -n $(ACCEPTANCE_WORKERS) $(ACCEPTANCE_PLUGINS) --report-dir=$(REPORT_DIR) $(GATE_ARGS) $(PYTEST_ARGS)
 
 chaos: setup
 	$(VPY) -m pytest features -m chaos --report-dir=$(REPORT_DIR)/chaos $(GATE_ARGS) $(PYTEST_ARGS)

@@ -15,6 +15,7 @@ embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -121,6 +122,11 @@ _NOTED = pytest.StashKey[bool]()
 
 # What an xdist controller hands each worker about the stack it started (node.workerinput).
 SHARED_STACK_KEY = "evalplatform_shared_stack"
+# Worker slots of a stack shared by parallel scenarios (unless EVALPLATFORM_WORKER_CONCURRENCY
+# says otherwise): most of their evaluations sleep or wait on a limit, and with only one slot
+# per core one scenario's burst (the @load feature's 50) would hold every other's back; more than
+# two per core lose more to contention for the cores than they gain (measured: 8 was slower).
+SHARED_STACK_SLOTS = 4
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,8 @@ class SharedStackPlugin:
     def pytest_configure_node(self, node) -> None:
         if self.holder.requested.kind != "embedded":
             return   # an external target: each worker resolves it as usual
+        if "EVALPLATFORM_WORKER_CONCURRENCY" not in os.environ:
+            self.holder.stack_env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(SHARED_STACK_SLOTS)}
         self.holder.get()
         stack = self.holder.stack
         node.workerinput[SHARED_STACK_KEY] = {"urls": dict(stack.urls), "dir": str(stack.dir)}
@@ -152,6 +160,7 @@ class SharedStackPlugin:
 class SessionTarget:
     def __init__(self, profile_path: str | None = None, shared: dict | None = None) -> None:
         self._shared = shared
+        self.stack_env: dict[str, str] | None = None   # settings of the embedded stack it starts
         self._requested = requested()
         self.profile = profiles.load(profile_path or self._requested.profile_path)
         self._resolved: Optional[Target] = None
@@ -187,7 +196,7 @@ class SessionTarget:
             return wanted.with_embedded_urls(self._stack.urls)
         from evalplatform.stack import Stack
         log.info("no target set: starting the embedded stack")
-        self._stack = Stack().start()
+        self._stack = Stack(env=self.stack_env).start()
         return wanted.with_embedded_urls(self._stack.urls)
 
     @property
