@@ -11,9 +11,10 @@ DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iprout
 ML_PACKAGES := numpy pandas scipy scikit-learn
 PYTEST_ARGS ?=
 # Parallel scenarios in `make acceptance`: pytest-xdist workers sharing one embedded stack
-# (support/sharing.py). Most scenarios wait (on a sleeping evaluation, a deadline), so
-# more workers than cores overlap their waits; 0 runs them one after another.
-ACCEPTANCE_WORKERS ?= 4
+# (support/sharing.py), so waiting scenarios wait at the same time. `auto`: one per core;
+# more cost each a pytest process's CPU (imports, collection) that the cores are short of
+# (docs/performance.md has the measurements); 0 runs the scenarios one after another.
+ACCEPTANCE_WORKERS ?= auto
 # Spread by work stealing; without the API fuzzing plugins (tests/fuzz's), which cost each
 # worker two seconds of imports for nothing the scenarios use.
 ACCEPTANCE_PLUGINS := --dist worksteal -p no:schemathesis -p no:hypothesispytest
