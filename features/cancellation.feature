@@ -3,7 +3,7 @@ Feature: Cancelling an evaluation
   A queued evaluation that is cancelled never runs. A running one is stopped, its
   whole process tree killed. A finished one is left as it was.
 
-  @severity-high
+  @severity-high @exclusive
   Scenario: A queued evaluation that is cancelled never runs
     Given every worker slot is busy
     When I submit:

@@ -5,10 +5,13 @@ stack (support/session.py: the controller starts it, the workers share it), so s
 that mostly wait (a sleeping evaluation, a deadline) wait at the same time.
 
 Most scenarios only look at their own evaluations and do not mind others running beside
-them. A scenario tagged @exclusive judges a view of the whole platform (every evaluation
-listed as running is running; the running set equals the API's list; pages of the list
-have no gaps or overlaps): another scenario's evaluation starting or ending in the middle
-would break it for no fault of the platform. It runs alone: a readers-writer lock over
+them. A scenario tagged @exclusive needs the whole platform in a known state: it judges
+a view of all of it (every evaluation listed as running is running; the running set
+equals the API's list; pages of the list have no gaps or overlaps), or it fills every
+worker slot with its own blockers first (priority order, cancelling a queued
+evaluation). Another scenario's evaluation starting or ending in the middle would break
+it for no fault of the platform (measured: with 6 workers, a blocker that had waited
+for a slot started late and another ended before the submissions were done). It runs alone: a readers-writer lock over
 the stack's directory, every scenario a reader, an @exclusive one the writer. Writers go
 first: a writer holds the turnstile while it waits, so no new reader slips in and a
 stream of readers cannot starve it. flock(2) locks are released by the kernel when a
@@ -26,8 +29,8 @@ from typing import Iterator
 import pytest
 
 EXCLUSIVE = "exclusive"
-EXCLUSIVE_HELP = ("judges a view of the whole platform, so it runs alone on a stack shared by "
-                  "parallel workers (support/sharing.py)")
+EXCLUSIVE_HELP = ("needs the whole platform (a view of all of it, or every worker slot), so it "
+                  "runs alone on a stack shared by parallel workers (support/sharing.py)")
 TURNSTILE, ROOM = ".scenario-turnstile.lock", ".scenario-room.lock"
 
 
