@@ -35,8 +35,10 @@ TURNSTILE, ROOM = ".scenario-turnstile.lock", ".scenario-room.lock"
 
 
 def is_xdist_controller(config: pytest.Config) -> bool:
-    """True in the controller of a pytest-xdist run (workers have `workerinput`)."""
-    return (not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("dsession")
+    """True in the controller of a pytest-xdist run (workers have `workerinput`). Read from
+    the options (`-n N` sets `dist`), not from xdist's DSession plugin: xdist registers
+    that in a trylast pytest_configure, after the conftest's has run."""
+    return (not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
             and getattr(config.option, "dist", "no") != "no")
 
 
