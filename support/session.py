@@ -124,8 +124,7 @@ _NOTED = pytest.StashKey[bool]()
 SHARED_STACK_KEY = "evalplatform_shared_stack"
 # Worker slots of a stack shared by parallel scenarios (unless EVALPLATFORM_WORKER_CONCURRENCY
 # says otherwise): most of their evaluations sleep or wait on a limit, and with only one slot
-# per core one scenario's burst (the @load feature's 50) would hold every other's back; more than
-# two per core lose more to contention for the cores than they gain (measured: 8 was slower).
+# per core one scenario's burst (the @load feature's 50) would hold every other's back.
 SHARED_STACK_SLOTS = 4
 
 

@@ -10,8 +10,8 @@ a view of all of it (every evaluation listed as running is running; the running 
 equals the API's list; pages of the list have no gaps or overlaps), or it fills every
 worker slot with its own blockers first (priority order, cancelling a queued
 evaluation). Another scenario's evaluation starting or ending in the middle would break
-it for no fault of the platform (measured: with 6 workers, a blocker that had waited
-for a slot started late and another ended before the submissions were done). It runs alone: a readers-writer lock over
+it for no fault of the platform (a blocker that waited for a slot starts late, and
+another ends before the scenario's submissions are done). It runs alone: a readers-writer lock over
 the stack's directory, every scenario a reader, an @exclusive one the writer. Writers go
 first: a writer holds the turnstile while it waits, so no new reader slips in and a
 stream of readers cannot starve it. flock(2) locks are released by the kernel when a
