@@ -6,6 +6,11 @@ made once (pgcluster.template), and every service starts at the same time. Each 
 runs in its own process group (stop kills the whole group, so no backend or pool child
 survives) and, when started from the main thread, with a parent-death signal so a
 SIGKILLed parent leaves no daemon behind either.
+
+Once healthy, the stack is supervised (supervise.Supervisor): a worker or the API that
+dies on its own is started again, with backoff and a limit per minute, and each restart is
+logged (logs/supervisor.log) and recorded in Redis for `evalplatform state` and
+/api/health. A service stopped on purpose (stop_service) stays stopped.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from typing import Callable, Optional
 
 from evalplatform import pgcluster
 from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
-from evalplatform.supervise import Service, free_port, port_is_free, start_time
+from evalplatform.supervise import (RESTARTS_KEY, RestartPolicy, Service, Supervisor, free_port,
+                                    port_is_free, start_time)
 
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
@@ -71,7 +77,8 @@ class Stack:
 
     def __init__(self, workers: Optional[int] = None, data_dir: Optional[str] = None,
                  env: Optional[dict[str, str]] = None, with_api: bool = True,
-                 with_workers: bool = True):
+                 with_workers: bool = True, supervise: bool = True,
+                 restart_policy: RestartPolicy = RestartPolicy(), echo=None):
         self.worker_count = 1 if workers is None else workers
         self.data_dir = Path(data_dir).resolve() if data_dir else None
         self.extra_env = dict(env or {})
@@ -82,6 +89,8 @@ class Stack:
         self._ports: dict[str, int] = {}
         self._next_worker = 0
         self._started = False
+        self.supervise, self.restart_policy, self.echo = supervise, restart_policy, echo
+        self.supervisor: Optional[Supervisor] = None
 
     # -- configuration -------------------------------------------------------------------
 
@@ -159,6 +168,10 @@ class Stack:
             self._wait_for(self._check_redis, "redis", deadline)
             if self.with_api:
                 self._wait_for(self._check_api, "api", deadline)
+            if self.supervise:
+                self.supervisor = Supervisor(
+                    lambda: [*self.services.values(), *self.workers], self.dir / "logs" / "supervisor.log",
+                    self._publish_restarts, self.restart_policy, self.echo).start()
         except BaseException:
             self.stop()
             raise
@@ -185,6 +198,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process group and remove the temp dir. Safe to call more than once."""
+        if self.supervisor is not None:
+            self.supervisor.pause()
         interrupted = self._running_evaluations() if self.workers else set()
         for worker in self.workers:
             worker.stop()
@@ -194,6 +209,9 @@ class Stack:
         for name in ("api", "postgres", "redis"):
             if name in self.services:
                 self.services[name].stop()
+        if self.supervisor is not None:
+            self.supervisor.end()
+            self.supervisor = None
         if self.dir is not None and self.data_dir is None:
             shutil.rmtree(self.dir, ignore_errors=True)
         self._started = False
@@ -209,6 +227,23 @@ class Stack:
                 client.close()
         except (redis.RedisError, KeyError):
             return set()
+
+    def _publish_restarts(self, records: dict[str, dict]) -> None:
+        """The supervisor's records into the state Redis (RESTARTS_KEY), replacing the last."""
+        import redis
+        client = redis.Redis.from_url(self.urls["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
+        try:
+            pipe = client.pipeline()
+            pipe.delete(RESTARTS_KEY)
+            if records:
+                pipe.hset(RESTARTS_KEY, mapping={k: json.dumps(v) for k, v in records.items()})
+            pipe.execute()
+        finally:
+            client.close()
+
+    def restarts(self) -> dict[str, dict]:
+        """Each supervised service's restart record (empty when not supervised)."""
+        return self.supervisor.snapshot() if self.supervisor else {}
 
     def _remove_sandboxes(self, run_ids: set[str]) -> None:
         """Remove the cgroups and host dirs of runs whose worker was just killed mid-run
@@ -274,7 +309,7 @@ class Stack:
             "api": Service("api", [sys.executable, "-m", "uvicorn", "evalplatform.api.app:app",
                                    "--host", "127.0.0.1", "--port", str(self._ports["api"]),
                                    "--no-access-log", "--log-level", "warning"],
-                           logs / "api.log", env, cwd=str(PROJECT_ROOT)),
+                           logs / "api.log", env, cwd=str(PROJECT_ROOT), supervised=True),
         }
 
     def _worker_service(self, index: int) -> Service:
@@ -285,7 +320,7 @@ class Stack:
                 "worker", "--hostname", f"worker{index}@%h", "--concurrency", str(concurrency),
                 "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
         return Service(f"worker{index}", argv, self.dir / "logs" / f"worker{index}.log",
-                       self._process_env(), cwd=str(PROJECT_ROOT))
+                       self._process_env(), cwd=str(PROJECT_ROOT), supervised=True)
 
     # -- health --------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""`state`: running evaluations, queue lengths by priority and every key in Redis.
+"""`state`: running evaluations, the supervisor's restarts, queue lengths by priority and
+every key in Redis.
 
 The successor of the original suite's check_redis_state script: what a person looks at
 first when evaluations seem stuck.
@@ -38,8 +39,9 @@ def snapshot(urls: dict) -> dict:
     from evalplatform import state
     state.init(urls["REDIS_URL"])
     running = {eval_id: state.running_info(eval_id) for eval_id in sorted(state.running_ids())}
+    from evalplatform.supervise import read_restarts
     return {"running": running, "queues": queue_lengths(urls["CELERY_BROKER_URL"]),
-            "keys": state.keys_snapshot()}
+            "supervision": read_restarts(state.client()), "keys": state.keys_snapshot()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
         info = info or {}
         print(f"  {eval_id}  worker={info.get('worker_id')}  started_at={info.get('started_at')}"
               f"  timeout={info.get('timeout')}" + ("" if info else "  (no eval:{id}:running key!)"))
+    if found["supervision"]:
+        print("Supervised services (restarts by `up`):")
+        for name, record in found["supervision"].items():
+            last = (f"  last exit {record['last_exit']} at {record['last_death_at']}"
+                    if record.get("last_exit") is not None else "")
+            print(f"  {name}: {record['state']}  restarts={record['restarts']}{last}")
     print("Queue lengths (broker):")
     for name, length in found["queues"].items():
         print(f"  {name}: {length}")

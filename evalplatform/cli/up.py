@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from evalplatform.stack import Stack, StackError
     env = {"EVALPLATFORM_SANDBOX_ENGINE": args.engine} if args.engine else {}
     stack = Stack(workers=args.workers, data_dir=args.data_dir, env=env,
-                  with_api=not args.without_api, with_workers=not args.without_workers)
+                  with_api=not args.without_api, with_workers=not args.without_workers,
+                  echo=sys.stderr)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _raise_stop)
     began = time.monotonic()

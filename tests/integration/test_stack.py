@@ -215,7 +215,9 @@ def test_up_stops_everything_on_signal(tmp_path, sig, flags):
 def test_process_control_restarts_each_service_and_the_platform_still_works():
     """The chaos features' levers: each does what it says and the platform recovers."""
     import httpx
-    with Stack(workers=1) as stack:
+    # Unsupervised: the levers alone (a killed worker stays dead; test_supervision.py
+    # shows the supervised stack replacing it).
+    with Stack(workers=1, supervise=False) as stack:
         api = stack.urls["API_URL"]
 
         def healthy():
