@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from evalplatform.sandbox import hostview
 from evalplatform.sandbox.environments import get_environment
 from support import probes
 from tests.sandbox.conftest import run_bare
@@ -37,3 +38,11 @@ def test_fd_probe_sees_an_inherited_descriptor_bare(tmp_path):
     assert verdict["blocked"] is False, verdict
     assert verdict["detail"]["beyond_stdio"] == {str(planted): str(tmp_path)}, verdict
 
+
+
+def test_host_facts_probe_reads_the_hosts_kernel_bare(tmp_path):
+    verdict = run_bare("proc_host_facts", tmp_path, hidden=list(hostview.HIDDEN),
+                       visible=list(hostview.VISIBLE))
+    assert verdict["blocked"] is False, verdict
+    assert {"/proc/kallsyms", "/proc/cmdline", "/sys/kernel"} <= set(verdict["detail"]["readable"]), verdict
+    assert verdict["detail"]["visible_missing"] == [], verdict

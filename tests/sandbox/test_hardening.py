@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from evalplatform.sandbox import hostview
 from tests.sandbox.conftest import ALL_ENGINES, run_probe
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.privileges]
@@ -31,3 +32,13 @@ def test_no_descriptor_beyond_stdio_reaches_the_code(sandbox):
     verdict = run_probe(sandbox, "fd_inherited")
     assert verdict["blocked"], verdict
     assert verdict["detail"]["open"] == [0, 1, 2], verdict
+
+
+@pytest.mark.parametrize("sandbox", ALL_ENGINES, indirect=True)
+def test_proc_and_sys_show_only_what_the_interpreter_needs(sandbox):
+    """Under gVisor, /proc/cmdline is the Sentry's constant, not the host's (hostview.py)."""
+    synthetic = hostview.GVISOR_SYNTHETIC if sandbox.engine_name == "gvisor" else ()
+    hidden = [p for p in hostview.HIDDEN if p not in synthetic]
+    verdict = run_probe(sandbox, "proc_host_facts", hidden=hidden, visible=list(hostview.VISIBLE))
+    assert verdict["blocked"], verdict
+    assert verdict["detail"]["visible_missing"] == [], verdict

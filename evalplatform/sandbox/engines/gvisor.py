@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from evalplatform.sandbox import seccomp
+from evalplatform.sandbox import hostview, seccomp
 from evalplatform.sandbox.engines.base import (Availability, Engine, RunPlan, plan_layout)
 from evalplatform.sandbox.types import Limits
 
@@ -149,7 +149,7 @@ def oci_config(plan: RunPlan, mounts: list[dict]) -> dict:
         "root": {"path": "rootfs", "readonly": True},
         "hostname": plan.hostname,
         # /proc, /dev and /sys are the Sentry's own, added by runsc.
-        "mounts": [*mounts, scratch, tmp],
+        "mounts": [*mounts, scratch, tmp, *hostview.oci_mounts()],
         "linux": {
             "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
             "seccomp": _seccomp_profile(),
