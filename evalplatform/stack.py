@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from evalplatform import pgcluster
+from evalplatform.cli.connection import URL_KEYS as CLIENT_URL_KEYS
 from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
 from evalplatform.supervise import (RESTARTS_KEY, RestartPolicy, Service, Supervisor, free_port,
                                     port_is_free, start_time)
@@ -35,6 +36,10 @@ from evalplatform.supervise import (RESTARTS_KEY, RestartPolicy, Service, Superv
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+# The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
+# both are the stack's own, never inherited (see Stack._process_env).
+STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
+                        "EVALPLATFORM_RESULT_BACKEND", "EVALPLATFORM_API_HOST", "EVALPLATFORM_API_PORT")
 
 
 def _scratch_root() -> Optional[str]:
@@ -131,7 +136,18 @@ class Stack:
         os.replace(tmp, path)
 
     def _process_env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        """The services' environment: this process's, without anything that would point
+        them at another platform, plus this stack's settings.
+
+        Removed: the client URLs (API_URL, ...), every CELERY_* variable (Celery prefers
+        CELERY_BROKER_URL and CELERY_RESULT_BACKEND over its configuration, so an exported
+        env file of an earlier stack would send this stack's tasks to that stack's broker)
+        and the EVALPLATFORM_* settings the stack decides itself (STACK_OWNED_SETTINGS).
+        Other EVALPLATFORM_* settings (engine, limits, profile) configure it on purpose.
+        """
+        env = {k: v for k, v in os.environ.items()
+               if k not in CLIENT_URL_KEYS and not k.startswith("CELERY_")
+               and k not in STACK_OWNED_SETTINGS}
         env.update(self.settings_env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
@@ -313,9 +329,9 @@ class Stack:
         }
 
     def _worker_service(self, index: int) -> Service:
-        from evalplatform.settings import Settings
+        from evalplatform.settings import load_settings
         override = self.extra_env.get("EVALPLATFORM_WORKER_CONCURRENCY")
-        concurrency = int(override) if override else Settings().worker_concurrency
+        concurrency = int(override) if override else load_settings().worker_concurrency
         argv = [sys.executable, "-m", "celery", "-A", "evalplatform.queue.app:celery_app",
                 "worker", "--hostname", f"worker{index}@%h", "--concurrency", str(concurrency),
                 "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
