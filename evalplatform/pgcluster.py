@@ -73,7 +73,12 @@ def run(argv: list[str], stdin: Optional[str] = None) -> None:
 
 
 def server_args(data: Path, port: int, socket_dir: Path, durable: bool) -> list[str]:
-    """The postgres command line: loopback on `port`, its socket in `socket_dir`."""
+    """The postgres command line: loopback on `port`, its socket in `socket_dir`.
+
+    `durable` (a --data-dir cluster): PostgreSQL's defaults, fsync, synchronous commit and
+    full page writes on. Otherwise all three are off: nothing of an ephemeral cluster is
+    kept, so nothing is lost when a crash loses its last commits.
+    """
     args = [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
             "-c", "listen_addresses=127.0.0.1",
             "-c", f"unix_socket_directories={socket_dir}",
@@ -116,10 +121,17 @@ def template() -> Path:
     return target
 
 
-def copy_template(dest: Path) -> None:
-    """A fresh cluster at `dest` (owned by postgres), from the template."""
+def copy_template(dest: Path, durable: bool = False) -> None:
+    """A fresh cluster at `dest` (owned by postgres), from the template.
+
+    `durable`: flushed to disk before use (`initdb --sync-only`). The template is built
+    and copied without syncing, which an ephemeral cluster can afford; one in a
+    --data-dir must not lose its files to a host crash right after the copy.
+    """
     run(["cp", "-a", str(template()), str(dest)])
     chown_postgres(dest)
+    if durable:
+        run([str(PG_BIN / "initdb"), "--sync-only", "-D", str(dest)])
 
 
 def _remove_stale_templates(current: Path) -> None:

@@ -306,7 +306,7 @@ class Stack:
         pgdata = self.dir / "pgdata"
         if not (pgdata / "PG_VERSION").exists():
             shutil.rmtree(pgdata, ignore_errors=True)
-            pgcluster.copy_template(pgdata)
+            pgcluster.copy_template(pgdata, durable=self.data_dir is not None)
         (pgdata / "postmaster.pid").unlink(missing_ok=True)  # left by a killed earlier run
 
     def _define_services(self) -> None:
