@@ -16,7 +16,7 @@ from typing import Optional
 
 import redis
 
-from evalplatform import failpoints
+from evalplatform import contract, failpoints
 
 RUNNING_SET = "running_evaluations"
 CANCEL_TTL_S = 3600          # longer than any evaluation may wait and run
@@ -105,6 +105,10 @@ def publish_status(eval_id: str, status: str, reason: Optional[str], at: Optiona
     if failpoints.active("events_unpublished"):
         return
     message = {"eval_id": eval_id, "status": status, "reason": reason, "at": at}
+    if status in contract.TERMINAL:   # published with its mark (queue/outbox.py)
+        from evalplatform.queue import outbox
+        outbox.publish_marked(client(), channel(status), message)
+        return
     client().publish(channel(status), json.dumps(message))
 
 
