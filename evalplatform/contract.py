@@ -1,4 +1,4 @@
-"""The platform contract's vocabulary (../shared/platform-contract.md), in one place.
+"""The platform contract's vocabulary (docs/contract.md), in one place.
 
 Statuses, the allowed moves between them and the failure reasons are used by the
 store (which enforces the state machine), the API, the queue and the executors.

@@ -18,8 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Optional
 
-from evalplatform.sandbox import (RunRequest, Sandbox, SandboxError, cgroups, default_limits,
-                                  engines)
+from evalplatform.sandbox import RunRequest, Sandbox, SandboxError, cgroups, engines
 from evalplatform.settings import get_settings
 
 
@@ -68,8 +67,7 @@ def _smoke(name: str) -> dict:
     try:
         sandbox = Sandbox(name)
         result = sandbox.run(RunRequest(code="print('doctor-ok')",
-                                        run_id=f"doctor-{uuid.uuid4().hex[:12]}",
-                                        limits=default_limits(timeout_s=30)))
+                                        run_id=f"doctor-{uuid.uuid4().hex[:12]}"))
     except SandboxError as exc:
         return {"ok": False, "detail": str(exc)}
     ok = result.ok and result.stdout.strip() == "doctor-ok"

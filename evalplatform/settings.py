@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     # every run's own cgroup. Owned by the platform so it can read OOM kills and kill trees.
     cgroup_parent: str = "evalplatform"
 
-    # Default limits of one evaluation; a request may lower timeout and memory.
-    default_timeout_s: int = Field(30, ge=1, le=300)
+    # Limits of one evaluation: the defaults, and the maxima a request may ask for (each
+    # written here once; the API checks requests against them, evalplatform/run.py fills in
+    # the defaults).
+    default_timeout_s: int = Field(30, ge=1)
     max_timeout_s: int = Field(300, ge=1)
     default_memory_mb: int = Field(256, ge=16)
     max_memory_mb: int = Field(2048, ge=16)
@@ -87,6 +89,13 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8080
 
+    @model_validator(mode="after")
+    def _defaults_within_maxima(self) -> "Settings":
+        for default, maximum in (("default_timeout_s", "max_timeout_s"), ("default_memory_mb", "max_memory_mb")):
+            if getattr(self, default) > getattr(self, maximum):
+                raise ValueError(f"{default} ({getattr(self, default)}) must not exceed {maximum} ({getattr(self, maximum)})")
+        return self
+
 
 ENV_PREFIX = "EVALPLATFORM_"
 
@@ -99,7 +108,10 @@ def describe_invalid(error: ValidationError) -> str:
     """`EVALPLATFORM_SANDBOX_ENGINE='bogus': Input should be 'auto', ...` for each bad field."""
     parts = []
     for problem in error.errors():
-        field = str(problem["loc"][0]) if problem.get("loc") else "?"
+        if not problem.get("loc"):   # a check across fields: its message names them
+            parts.append(str(problem.get("msg", "invalid")).removeprefix("Value error, "))
+            continue
+        field = str(problem["loc"][0])
         value = problem.get("input")
         shown = f"={value!r}" if isinstance(value, (str, int, float, bool)) else ""
         parts.append(f"{ENV_PREFIX}{field.upper()}{shown}: {problem.get('msg', 'invalid')}")

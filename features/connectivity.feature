@@ -10,11 +10,6 @@ Feature: The platform's services are reachable and work
       When I ping Redis
       Then Redis answers
 
-    Scenario: Redis stores, returns and deletes a value
-      When I write a value under a key of my own in Redis
-      Then reading the key returns the value
-      And deleting the key leaves nothing behind
-
   Rule: Celery workers listen on the broker
 
     Scenario: The workers answer a ping through the broker
@@ -33,51 +28,38 @@ Feature: The platform's services are reachable and work
       When I ask the workers for their configuration
       Then every worker acknowledges tasks late
 
-  Rule: PostgreSQL keeps the records, transactionally
+  Rule: PostgreSQL keeps the platform's records
 
     Scenario: PostgreSQL accepts a connection
       When I connect to PostgreSQL
       Then it answers a query and reports its version
 
-    Scenario: The platform's tables exist
+    Scenario: The platform's tables exist with the contract's columns
       When I connect to PostgreSQL
-      Then the tables "evaluations" and "evaluation_events" exist
+      Then the table "evaluations" has the columns of the evaluation record, "code_hash" and "metadata"
+      And the table "evaluation_events" has the columns "eval_id", "from_status", "to_status", "reason" and "at"
 
-    Scenario: Rows are created, read, updated and deleted
-      Given a scratch schema of my own in PostgreSQL
-      When I create a row named "first"
-      Then the row reads "first"
-      When I rename the row to "second"
-      Then the row reads "second"
-      When I delete the row
-      Then the row is gone
+    Scenario: An evaluation is stored with its code, the hash of its code and its outcome
+      When I run, with the metadata {"purpose": "connectivity"}:
+        """
+        print("stored")
+        """
+      Then the evaluation completes
+      And its stored row holds its code, the SHA-256 of its code, its status and its exit code
+      And its record returns the metadata {"purpose": "connectivity"} unchanged
 
-    Scenario: A committed transaction keeps its rows
-      Given a scratch schema of my own in PostgreSQL
-      When I insert the rows "alpha" and "beta" in one transaction that commits
-      Then the scratch table holds "alpha" and "beta"
+    Scenario: The metadata is stored as JSONB, found by its contents
+      When I run evaluations with the metadata {"colour": "red"}, {"colour": "blue"} and {"colour": "red", "size": 3}
+      Then the stored metadata column is of type jsonb
+      And the rows whose metadata contains {"colour": "red"} are the first and the third
 
-    Scenario: A rolled back transaction leaves nothing behind
-      Given a scratch schema of my own in PostgreSQL
-      When I insert the row "gamma" in a transaction that fails before it commits
-      Then the scratch table holds nothing
-
-    Scenario: JSONB documents are queried by their contents
-      Given a scratch schema of my own in PostgreSQL
-      When I store the documents:
-        | name  | data                              |
-        | red   | {"colour": "red", "size": 1}      |
-        | blue  | {"colour": "blue", "size": 2}     |
-        | crimson | {"colour": "red", "size": 3}    |
-      Then the documents containing {"colour": "red"} are "red" and "crimson"
-
-    Scenario: The scratch schema is dropped afterwards
-      Given a scratch schema of my own in PostgreSQL
-      When I am done with the scratch schema
-      Then the scratch schema no longer exists
+    Scenario: A refused submission stores nothing
+      When I submit a body with a timeout of 0 and the metadata {"purpose": "refused"}
+      Then the answer is 422
+      And no stored row carries that metadata
 
   Rule: The API reports the health of everything it depends on
 
     Scenario: The health endpoint reports every service
       When I ask the API for its health
-      Then the API reports "ok" for the services api, redis, broker, database, workers and sandbox
+      Then the API reports itself healthy, and every service it depends on

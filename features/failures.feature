@@ -73,6 +73,14 @@ Feature: Failing code fails fast, with everything it said
     Then the evaluation completes
     And the output is exactly "no newline, no flush"
 
+  Scenario: Unicode in the code and in its output is kept exactly
+    When I run:
+      """
+      print("ünïcødé ✓ 😀")
+      """
+    Then the evaluation completes
+    And the output is the line "ünïcødé ✓ 😀"
+
   Scenario: A process that SIGKILLs itself reports signal 9
     When I run:
       """

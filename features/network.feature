@@ -25,6 +25,7 @@ Feature: An evaluation has no network
     When an evaluation tries to resolve "probe.acceptance.test" through the system resolver and through it
     Then the attempt is blocked
 
+  @platform
   Scenario Outline: The platform's own <service> cannot be reached
     Given the platform's own <service> port, which the host can reach
     When an evaluation tries to connect to it

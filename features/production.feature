@@ -5,14 +5,14 @@ Feature: A production deployment meets the production requirements
   GET /api/platform. These scenarios run only when the run asks for production
   (REQUIRE_GVISOR=true or SUITE_PROFILE=production).
 
+  Background:
+    Given what the platform reports about itself
+
   Scenario: The sandbox engine is gVisor
-    When I read what the platform reports about itself
     Then the sandbox engine is "gvisor"
 
   Scenario: Network isolation is enforced
-    When I read what the platform reports about itself
     Then it reports network isolation among its capabilities
 
   Scenario: Default limits are set
-    When I read what the platform reports about itself
     Then it reports a default timeout, a memory limit and an output limit

@@ -37,11 +37,11 @@ Feature: Redis shows what is running, and nothing that is not
     Then the evaluation fails with reason "nonzero_exit"
     And its running key and set membership are gone within 1 second of its end
 
-  Scenario: The state utility lists a running evaluation
+  Scenario: The running set holds exactly what the API lists as running
     When I submit:
       """
       import time
       time.sleep(20)
       """
     And the evaluation is running
-    Then the state utility lists the evaluation as running
+    Then the running set and the API's list of running evaluations agree, this one included

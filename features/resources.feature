@@ -7,7 +7,7 @@ Feature: An evaluation cannot take more than its limits
   The limits here are small (a timeout of 2 seconds, a memory limit of 64 MiB), so
   each scenario takes seconds.
 
-  @host @slow
+  @host @slow @platform
   Scenario: The timeout kills the whole tree, a process that ignores SIGTERM and a double-forked daemon included
     When I submit code that ignores SIGTERM and leaves a double-forked daemon behind, with a timeout of 2 seconds
     And its processes are running on the host
@@ -57,6 +57,7 @@ Feature: An evaluation cannot take more than its limits
     When an evaluation tries to start twice as many processes as the platform's pids limit
     Then the attempt is blocked
 
+  @platform
   Scenario: An output flood is truncated, flagged and stored, and the API stays responsive meanwhile
     When I submit:
       """
@@ -76,7 +77,7 @@ Feature: An evaluation cannot take more than its limits
     When an evaluation tries to fill its scratch directory with twice the platform's scratch size
     Then the attempt is blocked
 
-  @host
+  @host @platform
   Scenario: Filling the scratch directory leaves the host's free space untouched
     Given the free space of the host's filesystems
     When an evaluation fills its scratch directory and holds it full

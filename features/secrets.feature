@@ -26,7 +26,7 @@ Feature: Nothing of the platform's secrets or configuration reaches the code
       | /home                     |
     Then the attempt is blocked
 
-  @host
+  @host @platform
   Scenario: The platform's own files are invisible: the project, its .env files, the stack's data, logs and sockets
     Given the platform's own files on the host, which the host can see
     When an evaluation looks for those files

@@ -1,149 +1,17 @@
-"""The API as a client sees it: what it says about the deployment, and how it refuses bad input."""
+"""The shared vocabulary of the API's answers: what the platform reports about itself, and
+the status of the last answer."""
 
 from __future__ import annotations
 
-import json
+from pytest_bdd import given, parsers, then, when
 
-from pytest_bdd import parsers, then, when
-
-from support import platform_facts, waiting
-from support.contract import ENGINES, EXECUTORS, HEALTH_SERVICES, LIST_FIELDS, LIST_ITEM_FIELDS
-from support.session import session_target
-
-UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
-MIB = 1024 * 1024
+from support import platform_facts
 
 
-def names_field(detail, field: str) -> bool:
-    """True when a 4xx `detail` points at `field`: a validation error's `loc` ends in it,
-    or a plain message mentions it."""
-    if isinstance(detail, list):
-        return any(isinstance(e, dict) and field in [str(p) for p in e.get("loc", [])] for e in detail)
-    return field in json.dumps(detail)
-
-
-# -- what the deployment reports ------------------------------------------------------------------
-
+@given("what the platform reports about itself")
 @when("I read what the platform reports about itself")
 def read_platform(context, api):
     context.platform = platform_facts.PlatformFacts(api.platform())
-
-
-@then("it names its executor, its sandbox engine, its limits, its worker slots and its capabilities")
-def platform_described(context):
-    facts = context.platform
-    assert facts.executor in EXECUTORS, f"executor {facts.executor!r} is not one of {sorted(EXECUTORS)}"
-    assert facts.engine in ENGINES, f"engine {facts.engine!r} is not one of {sorted(ENGINES)}"
-    assert facts.limits, f"no limits reported: {facts.raw}"
-    assert facts.worker_slots >= 1
-    assert facts.capabilities, f"no capabilities reported: {facts.raw}"
-
-
-@then(parsers.parse('the sandbox engine is "{engine}"'))
-def engine_is(context, engine):
-    assert context.platform.engine == engine, f"the platform reports engine {context.platform.engine!r}"
-
-
-@then("it reports network isolation among its capabilities")
-def network_isolation_reported(context):
-    assert "network_isolation" in context.platform.capabilities, sorted(context.platform.capabilities)
-
-
-@then("it reports a default timeout, a memory limit and an output limit")
-def default_limits(context):
-    facts = context.platform
-    for what, names in {"default timeout": ("default_timeout_s", "timeout_s"),
-                        "memory limit": ("default_memory_mb", "memory_mb"),
-                        "output limit": ("output_limit_bytes", "output_bytes")}.items():
-        value = facts.limit(*names)
-        assert isinstance(value, (int, float)) and value > 0, f"no {what} among the limits: {facts.limits}"
-
-
-@when("I list the environments")
-def list_environments(context, api):
-    context.environments = {e["name"]: e for e in platform_facts.environments_of(api.environments())}
-
-
-@then(parsers.parse('"{first}" and "{second}" are listed, each with its interpreter version and libraries'))
-def environments_listed(context, first, second):
-    for name in (first, second):
-        assert name in context.environments, f"{name} not listed: {sorted(context.environments)}"
-        environment = context.environments[name]
-        assert platform_facts.interpreter_version(environment), f"{name} lists no interpreter version: {environment}"
-        assert "libraries" in environment, f"{name} lists no libraries: {environment}"
-
-
-@then(parsers.parse('"{name}" promises numpy, pandas, scipy and scikit-learn'))
-def ml_promises(context, name):
-    promised = {lib.lower() for lib in platform_facts.libraries_of(context.environments[name])}
-    assert {"numpy", "pandas", "scipy", "scikit-learn"} <= promised, sorted(promised)
-
-
-@when("I ask the API for its health")
-def ask_health(context, api):
-    context.response = api.health()
-
-
-@then(parsers.parse('the API reports "{status}" for the services api, redis, broker, database, workers and sandbox'))
-def health_reported(context, status):
-    response = context.response
-    body = response.json()
-    services = body.get("services", {})
-    assert HEALTH_SERVICES <= services.keys(), f"missing services {HEALTH_SERVICES - services.keys()}: {body}"
-    assert body["status"] == status and all(services[s] == status for s in HEALTH_SERVICES), body
-    assert response.status_code == 200, f"{response.status_code}: {body}"
-
-
-def _health_within(api, pytestconfig, seconds: int, holds, description: str) -> None:
-    """Health is cached briefly and follows its services with a lag, so a change shows
-    within a deadline, not at once. (The scale comes from what was requested: the
-    `target` fixture would start the session's stack, which a chaos scenario does not use.)"""
-    def answer():
-        response = api.health()
-        return response.status_code, response.json()
-    waiting.until(answer, lambda seen: holds(*seen), description=description,
-                  timeout=session_target(pytestconfig).requested.seconds(seconds))
-
-
-@then(parsers.parse('within {seconds:d} seconds the API reports "degraded" with 503, {service} not "ok"'))
-def health_degraded(api, pytestconfig, seconds, service):
-    _health_within(api, pytestconfig, seconds, lambda code, body: code == 503 and body.get("status") == "degraded"
-                   and body.get("services", {}).get(service) != "ok", f"health to report {service} failing")
-
-
-@then(parsers.parse('within {seconds:d} seconds the API reports "ok" with 200 for every service'))
-def health_recovered(api, pytestconfig, seconds):
-    _health_within(api, pytestconfig, seconds, lambda code, body: code == 200 and body.get("status") == "ok"
-                   and all(body.get("services", {}).get(s) == "ok" for s in HEALTH_SERVICES),
-                   "health to report every service ok")
-
-
-# -- bad input ------------------------------------------------------------------------------------
-
-@when(parsers.parse("I submit the body {body}"))
-def submit_body(context, api, body):
-    context.response = api.submit_response(json.loads(body))
-
-
-@when(parsers.parse('I submit the raw body "{raw}"'))
-def submit_raw(context, api, raw):
-    context.response = api.submit_response(data=raw.encode())
-
-
-@when("I submit code of 1 MiB and one byte")
-def submit_big_code(context, api):
-    context.response = api.submit_response({"code": "#" * (MIB + 1)})
-
-
-@when("I submit a body of 2 MiB and one kilobyte")
-def submit_huge_body(context, api):
-    context.response = api.submit_response({"code": "print(1)", "padding": "x" * (2 * MIB + 1024)})
-
-
-@when(parsers.parse("I ask for {what} of an evaluation that does not exist"))
-def ask_unknown(context, api, what):
-    path = {"the record": "", "the status": "/status", "the logs": "/logs"}[what]
-    context.response = api.request("GET", f"/eval/{UNKNOWN_ID}{path}")
 
 
 @then(parsers.parse("the answer is {status:d}"))
@@ -152,37 +20,3 @@ def answer_is(context, status):
     assert response.status_code == status, f"{response.status_code}: {response.text[:500]}"
     if status >= 400:
         assert "detail" in response.json(), f"a refusal without a detail: {response.text[:500]}"
-
-
-@then(parsers.parse('the answer is {status:d} and names the field "{field}"'))
-def answer_names_field(context, status, field):
-    answer_is(context, status)
-    detail = context.response.json()["detail"]
-    assert names_field(detail, field), f"the answer does not name {field!r}: {detail}"
-
-
-# -- lists ----------------------------------------------------------------------------------------
-
-@when("I list the evaluations")
-def list_evaluations(context, api):
-    context.listing = api.evaluations(limit=20)
-
-
-@when(parsers.parse('I list the evaluations with status "{status}"'))
-def list_by_status(context, api, status):
-    context.response = api.request("GET", "/evaluations", params={"status": status})
-
-
-@then("the list carries its evaluations, count, limit, offset and has_more")
-def list_shape(context):
-    listing = context.listing
-    assert LIST_FIELDS <= listing.keys(), f"missing {LIST_FIELDS - listing.keys()}: {listing}"
-    assert isinstance(listing["evaluations"], list) and isinstance(listing["has_more"], bool)
-
-
-@then("each listed evaluation carries its id, status, creation time, code preview and success")
-def list_items_shape(context):
-    items = context.listing["evaluations"]
-    assert items, "the list is empty"
-    for item in items:
-        assert LIST_ITEM_FIELDS <= item.keys(), f"missing {LIST_ITEM_FIELDS - item.keys()}: {item}"

@@ -1,4 +1,4 @@
-"""The host under the embedded stack: processes of an evaluation (scenarios tagged @host)."""
+"""The shared vocabulary of an evaluation's processes on the host (scenarios tagged @host)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from support import host, waiting
 
 @given("its processes are running on the host")
 @when("its processes are running on the host")
-def processes_running(context, embedded_stack, target):
+def processes_running(context, target):
     context.host_pids = waiting.until(lambda: host.processes_of(context.eval_id), lambda pids: len(pids) >= 2,
                                       timeout=target.seconds(10),
                                       description="the evaluation and its child to run on the host")

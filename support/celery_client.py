@@ -1,5 +1,5 @@
 """A Celery app bound to the target's broker and result backend (the only module that
-knows the task names).
+knows the task names, through the target's dialect: support/dialects).
 
 It sends tasks by name, as any client of the deployment would, and asks the workers
 about themselves through Celery's remote control (`inspect ping/stats/conf`), so the
@@ -17,23 +17,37 @@ import redis
 from celery import Celery
 from celery.result import AsyncResult
 from celery.states import READY_STATES
+from kombu import Exchange, Queue
 
-HEALTH_CHECK = "evalplatform.health_check"
-EVALUATE_CODE = "evalplatform.evaluate_code"
+from support.dialects import CONTRACT, Dialect, TaskCall
+from support.dialects import contract as contract_dialect
+
+# The contract's task names. Steps may name tasks by these (or by "health_check" /
+# "evaluate_code"); the client sends each under the target dialect's own name.
+HEALTH_CHECK = contract_dialect.HEALTH_CHECK
+EVALUATE_CODE = contract_dialect.EVALUATE_CODE
 INSPECT_TIMEOUT = 2.0
 # The Redis result backend publishes each state change of a task on this channel + task id.
 RESULT_CHANNEL_PREFIX = "celery-task-meta-"
 
 
 class CeleryClient:
-    def __init__(self, broker_url: str, result_backend: str, *, timeout_scale: float = 1.0):
+    def __init__(self, broker_url: str, result_backend: str, *, timeout_scale: float = 1.0,
+                 dialect: Dialect = CONTRACT):
         self.result_backend = result_backend
+        self.dialect = dialect
         self.app = Celery("acceptance-suite", broker=broker_url, backend=result_backend, set_as_current=False)
         self.app.conf.update(
             task_serializer="json", result_serializer="json", accept_content=["json"],
             broker_connection_retry_on_startup=True, broker_connection_timeout=3,
             result_extended=True,
         )
+        shape = dialect.celery
+        if shape.exchange:
+            # Declare the platform's queues as its workers do, so a task sent to one is
+            # routed through the platform's exchange, not one named after the queue.
+            exchange = Exchange(shape.exchange, type="direct")
+            self.app.conf.task_queues = [Queue(name, exchange, routing_key=name) for name in shape.queues]
         self.inspect_timeout = INSPECT_TIMEOUT * timeout_scale
         self._known_workers: int | None = None
         self._work_queue: str | None = None
@@ -69,8 +83,9 @@ class CeleryClient:
 
     def evaluations_in_hand(self) -> set[str]:
         """The ids of the evaluations whose evaluate_code task a worker is executing now."""
+        name = self.dialect.celery.evaluate_code
         return {str(task["args"][0]) for tasks in self._inspect("active").values() for task in tasks
-                if task.get("name") == EVALUATE_CODE and task.get("args")}
+                if task.get("name") == name and task.get("args")}
 
     def work_queue(self) -> str:
         """The queue every worker consumes (tasks sent by name must land where workers read);
@@ -90,16 +105,28 @@ class CeleryClient:
 
     # -- tasks ---------------------------------------------------------------------------
 
+    def _queue(self, call: TaskCall) -> str:
+        return call.queue or self.work_queue()
+
+    def _send(self, call: TaskCall, **options: Any) -> AsyncResult:
+        return self.app.send_task(call.name, args=list(call.args), queue=self._queue(call), **options)
+
     def send(self, task_name: str, *args: Any) -> AsyncResult:
-        return self.app.send_task(task_name, args=list(args), queue=self.work_queue())
+        """Send `task_name` (logical, the contract's, or a full name; sent under the
+        dialect's name) with `args` as they are."""
+        return self._send(self.dialect.task(task_name, *args))
 
     def health_check(self) -> AsyncResult:
-        return self.send(HEALTH_CHECK)
+        return self._send(self.dialect.task("health_check"))
 
-    def evaluate_code(self, eval_id: str) -> AsyncResult:
-        return self.send(EVALUATE_CODE, eval_id)
+    def evaluate_code(self, eval_id: str, *, code: str | None = None, language: str = "python",
+                      timeout: int = 30, priority: int | None = None) -> AsyncResult:
+        """Run one evaluation by task, in the dialect's argument shape: the contract's task
+        takes the id of a stored evaluation; crucible's also takes the code and its settings."""
+        return self._send(self.dialect.evaluate_call(eval_id, code=code, language=language,
+                                                     timeout=timeout, priority=priority))
 
-    def follow_states(self, task_name: str, *args: Any, timeout: float) -> tuple[list[str], Any]:
+    def follow_states(self, task_name: str | TaskCall, *args: Any, timeout: float) -> tuple[list[str], Any]:
         """Send a task and record every state the result backend reports for it, in order.
 
         The suite subscribes to the task's result channel BEFORE sending (pub/sub has no
@@ -107,6 +134,7 @@ class CeleryClient:
         task (PENDING), then each state the worker publishes (STARTED, SUCCESS) as it
         happens. Polling instead could miss the short-lived ones.
         """
+        call = task_name if isinstance(task_name, TaskCall) else self.dialect.task(task_name, *args)
         task_id = str(uuid.uuid4())
         backend = redis.Redis.from_url(self.result_backend, decode_responses=True)
         pubsub = backend.pubsub(ignore_subscribe_messages=True)
@@ -114,11 +142,11 @@ class CeleryClient:
         try:
             result = AsyncResult(task_id, app=self.app)
             states = [result.state]
-            self.app.send_task(task_name, args=list(args), queue=self.work_queue(), task_id=task_id)
+            self._send(call, task_id=task_id)
             deadline = time.monotonic() + timeout
             while states[-1] not in READY_STATES:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"task {task_name} {task_id} not ready after {timeout:.1f}s; states: {states}")
+                    raise AssertionError(f"task {call.name} {task_id} not ready after {timeout:.1f}s; states: {states}")
                 message = pubsub.get_message(timeout=0.2)
                 if message:
                     states.append(json.loads(message["data"])["status"])

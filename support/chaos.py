@@ -56,7 +56,9 @@ class ChaosPlatform:
                "EVALPLATFORM_REAPER_GRACE_S": str(GRACE_S)}
         if queue_max_depth is not None:
             env["EVALPLATFORM_QUEUE_MAX_DEPTH"] = str(queue_max_depth)
-        from evalplatform.stack import Stack   # the suite imports evalplatform only for embedded stacks
+        from evalplatform.stack import (
+            Stack,  # the suite imports evalplatform only for embedded stacks
+        )
         self.stack = Stack(workers=workers, env=env)
         self.scale = timeout_scale
         self.api: Optional[ApiClient] = None

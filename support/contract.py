@@ -1,4 +1,4 @@
-"""The contract's vocabulary, as the suite reads ../shared/platform-contract.md.
+"""The contract's vocabulary, as the suite reads docs/contract.md.
 
 Deliberately NOT imported from `evalplatform`: the gate must judge a platform by the
 contract, so a mistake in the platform's own copy of the state machine must show up as

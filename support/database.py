@@ -1,25 +1,35 @@
-"""The platform's PostgreSQL database (the only module that knows its table names).
+"""The platform's PostgreSQL database (the only module that knows its table names), read
+in the target's dialect (support/dialects: which columns hold the id and the events).
 
-Two kinds of use, kept apart on purpose:
-- read-only queries of the contract's tables (`evaluations`, `evaluation_events`) to
-  check what the platform recorded;
-- CRUD, transaction and JSONB scenarios, which run in a scratch schema that the suite
-  creates and drops, so the target's own rows are never touched.
+Read-only queries of the contract's tables (`evaluations`, `evaluation_events`) check
+what the platform recorded. The one write is `store_evaluation`: a queued row of the
+suite's own, marked in its metadata, for the Celery scenarios to send by name.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
-from contextlib import contextmanager
+import json
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, Engine, Integer, MetaData, Numeric, Table, create_engine, inspect, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    Table,
+    create_engine,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 
+from support.dialects import CONTRACT, Dialect
+
 EVALUATIONS = "evaluations"
-EVENTS = "evaluation_events"
 
 
 def engine_for(url: str) -> Engine:
@@ -32,8 +42,9 @@ def engine_for(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, dialect: Dialect = CONTRACT):
         self.engine = engine_for(url)
+        self.dialect = dialect
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,14 +66,12 @@ class Database:
         return {c["name"] for c in inspect(self.engine).get_columns(table)}
 
     def events(self, eval_id: str) -> list[dict]:
-        """The evaluation's status changes, oldest first."""
-        order = "at, id" if "id" in self.columns(EVENTS) else "at"
+        """The evaluation's status changes, oldest first, as {from_status, to_status,
+        reason, at} (None where the dialect's table records no such column)."""
+        events = self.dialect.events
+        tiebreak = events.tiebreak is not None and events.tiebreak in self.columns(events.table)
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(f"SELECT from_status, to_status, reason, at FROM {EVENTS} "
-                     f"WHERE eval_id::text = :eval_id ORDER BY {order}"),
-                {"eval_id": eval_id},
-            ).mappings().all()
+            rows = conn.execute(text(events.select(tiebreak)), {"eval_id": eval_id}).mappings().all()
         return [dict(r) for r in rows]
 
     def store_evaluation(self, code: str) -> str:
@@ -74,9 +83,9 @@ class Database:
         """
         table = Table(EVALUATIONS, MetaData(), autoload_with=self.engine)
         now = datetime.now(timezone.utc)
-        eval_id = str(uuid.uuid4())
+        eval_id = self.dialect.new_id()
         row: dict[str, Any] = {
-            "eval_id": eval_id, "code": code, "code_hash": hashlib.sha256(code.encode()).hexdigest(),
+            self.dialect.evaluations_id_column: eval_id, "code": code, "code_hash": hashlib.sha256(code.encode()).hexdigest(),
             "language": "python", "environment": "python", "priority": 0, "status": "queued",
             "created_at": now, "queued_at": now, "timeout": 30, "expect_failure": False, "debug": False,
             "output_truncated": False, "error_truncated": False,
@@ -89,73 +98,27 @@ class Database:
             conn.execute(table.insert().values({k: v for k, v in row.items() if k in table.columns}))
         return eval_id
 
-    # -- the suite's scratch schema ---------------------------------------------------
-
-    @contextmanager
-    def scratch_schema(self) -> Iterator["ScratchSchema"]:
-        schema = f"acceptance_{uuid.uuid4().hex[:12]}"
-        with self.engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            yield ScratchSchema(self.engine, schema)
-        finally:
-            with self.engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-    def schema_exists(self, schema: str) -> bool:
+    def stored_row(self, eval_id: str) -> dict | None:
+        """The evaluation's row as the platform stored it (None: no such row)."""
         with self.engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :s"),
-                                {"s": schema}).scalar_one() == 1
+            row = conn.execute(text(f"SELECT * FROM {EVALUATIONS} WHERE {self.dialect.evaluations_id_column}::text = :eval_id"),
+                               {"eval_id": eval_id}).mappings().first()
+        return dict(row) if row else None
 
-
-class ScratchSchema:
-    """One table, `items(id, name, data jsonb)`, in a schema nobody else uses."""
-
-    def __init__(self, engine: Engine, name: str):
-        self.engine = engine
-        self.name = name
-        self.table = f'"{name}".items'
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE TABLE {self.table} (id serial PRIMARY KEY, name text NOT NULL, "
-                              "data jsonb NOT NULL DEFAULT '{}'::jsonb)"))
-
-    def insert(self, name: str, data: str = "{}", conn=None) -> int:
-        sql = text(f"INSERT INTO {self.table} (name, data) VALUES (:name, CAST(:data AS jsonb)) RETURNING id")
-        if conn is not None:
-            return conn.execute(sql, {"name": name, "data": data}).scalar_one()
-        with self.engine.begin() as own:
-            return own.execute(sql, {"name": name, "data": data}).scalar_one()
-
-    def name_of(self, item_id: int) -> str | None:
+    def column_type(self, table: str, column: str) -> str | None:
+        """The column's type as PostgreSQL names it (e.g. 'jsonb')."""
         with self.engine.connect() as conn:
-            return conn.execute(text(f"SELECT name FROM {self.table} WHERE id = :id"), {"id": item_id}).scalar()
+            return conn.execute(text("SELECT data_type FROM information_schema.columns "
+                                     "WHERE table_name = :table AND column_name = :column"),
+                                {"table": table, "column": column}).scalar()
 
-    def rename(self, item_id: int, name: str) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(text(f"UPDATE {self.table} SET name = :name WHERE id = :id"),
-                                {"id": item_id, "name": name}).rowcount
-
-    def remove(self, item_id: int) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(text(f"DELETE FROM {self.table} WHERE id = :id"), {"id": item_id}).rowcount
-
-    def names(self, conn=None) -> set[str]:
-        """The names in the table, as `conn` (a transaction in progress) or a new connection sees them."""
-        if conn is not None:
-            return set(conn.execute(text(f"SELECT name FROM {self.table}")).scalars())
-        with self.engine.connect() as own:
-            return self.names(own)
-
-    @contextmanager
-    def transaction(self) -> Iterator[object]:
-        """A transaction that commits when the block ends normally, else rolls back."""
-        with self.engine.begin() as conn:
-            yield conn
-
-    def names_where(self, jsonb_containing: str) -> set[str]:
+    def ids_with_metadata(self, containing: dict) -> set[str]:
+        """The evaluations whose JSONB metadata contains `containing` (the @> operator)."""
         with self.engine.connect() as conn:
-            return set(conn.execute(text(f"SELECT name FROM {self.table} WHERE data @> CAST(:probe AS jsonb)"),
-                                    {"probe": jsonb_containing}).scalars())
+            rows = conn.execute(text(f"SELECT {self.dialect.evaluations_id_column}::text FROM {EVALUATIONS} "
+                                     f"WHERE metadata @> CAST(:doc AS jsonb)"),
+                                {"doc": json.dumps(containing)}).scalars().all()
+        return set(rows)
 
 
 def _zero_of(column_type: Any) -> Any:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from support import probes, waiting
+from support import waiting
 from support.api_client import ApiClient
 from support.contract import TERMINAL
 
@@ -51,9 +51,11 @@ class Evaluations:
     def wait_running(self, eval_id: str, timeout: float = TERMINAL_TIMEOUT) -> dict:
         return self.wait_status(eval_id, lambda s: s == "running", "to be running", timeout)
 
-    def run(self, code: str, timeout: float = TERMINAL_TIMEOUT, **fields: Any) -> dict:
-        """Submit and return the terminal record."""
-        return self.wait_terminal(self.submit(code, **fields), timeout)
+    def run(self, code: str, **fields: Any) -> dict:
+        """Submit `code` with the contract's `fields` (timeout, memory_limit, ...) and return
+        the terminal record, waited for until the run's own timeout has passed and more."""
+        deadline = TERMINAL_TIMEOUT + float(fields.get("timeout") or 0)
+        return self.wait_terminal(self.submit(code, **fields), deadline)
 
     def submit_many(self, submissions: Iterable[dict]) -> list[str]:
         """Submit concurrently; each item holds `code` and any other fields. Ids in order."""
@@ -81,13 +83,3 @@ class Evaluations:
             if not page["has_more"] or not page["evaluations"]:
                 return ids
             offset += len(page["evaluations"])
-
-    def probe(self, probe_name: str, environment: str | None = None, **params: Any) -> tuple[dict, dict]:
-        """Run the probe `name` (support/probes) in a sandbox: (its JSON verdict, the record)."""
-        fields = {"environment": environment} if environment else {}
-        record = self.run(probes.load(probe_name, **params), **fields)
-        try:
-            return probes.verdict(record.get("output") or ""), record
-        except ValueError as exc:
-            raise AssertionError(f"probe {probe_name} printed no verdict ({exc}); the evaluation ended "
-                                 f"{record.get('status')}/{record.get('reason')}, error: {record.get('error')!r}")

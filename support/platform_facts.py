@@ -1,5 +1,6 @@
-"""What the deployment says about itself (GET /api/platform, GET /api/environments),
-read once per session, and which capabilities each tag needs.
+"""What the target says about itself (GET /api/platform, GET /api/environments), read once
+per session, or, where it cannot say (no /api/platform, a sandbox with no API), what the
+operator's target profile declares.
 
 The contract fixes the meaning (executor, engine, limits, capabilities, environments),
 not every spelling, so the few accepted spellings are listed here and nowhere else.
@@ -10,23 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# Tag -> the capability (from /api/platform `capabilities`) its scenarios need. A target
-# without it skips them, naming the capability, unless the profile requires it.
-TAG_CAPABILITIES: dict[str, str] = {
-    "network": "network_isolation",
-    "filesystem": "filesystem_isolation",
-    "priority": "priority",
-    "cancellation": "cancellation",
-    "streaming": "output_streaming",
-}
-# What the production profile requires of a deployment (missing => fail, not skip).
-PRODUCTION_CAPABILITIES = frozenset({"network_isolation", "filesystem_isolation", "gvisor",
-                                     "memory_limit", "pids_limit", "timeout", "output_limit"})
-
 
 @dataclass(frozen=True)
 class PlatformFacts:
     raw: dict
+    source: str = "GET /api/platform"
+
+    @classmethod
+    def from_profile(cls, profile) -> "PlatformFacts":
+        """What the operator's profile declares, for a target that cannot say it itself."""
+        raw: dict[str, Any] = {"limits": dict(profile.limits)}
+        if profile.capabilities is not None:
+            raw["capabilities"] = sorted(profile.capabilities)
+        source = f"the target profile {profile.path}" if profile.path else "nothing (no /api/platform, no profile)"
+        return cls(raw, source=source)
+
+    @property
+    def declared_capabilities(self) -> frozenset[str] | None:
+        """The capabilities the target or its profile declares; None where none are declared
+        (then no optional feature is skipped: silence never skips)."""
+        caps = self.raw.get("capabilities")
+        return None if caps is None else frozenset(caps)
 
     @property
     def executor(self) -> str | None:
@@ -78,3 +83,10 @@ def libraries_of(environment: dict) -> dict[str, str | None]:
     if isinstance(libraries, list):
         return {name: None for name in libraries}
     return dict(libraries)
+
+
+def listed_environment(api, name: str) -> dict:
+    """The environment `name` as GET /api/environments lists it (it must be listed)."""
+    listed = {e["name"]: e for e in environments_of(api.environments())}
+    assert name in listed, f"{name!r} is not listed: {sorted(listed)}"
+    return listed[name]

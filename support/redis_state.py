@@ -1,10 +1,13 @@
-"""The platform's Redis state, as the contract names it (the only module that knows the keys).
+"""The platform's Redis state (the only module that knows the keys), read in the target's
+dialect (support/dialects).
 
-- `eval:{id}:running`: JSON `{eval_id, worker_id, executor_id, started_at, timeout}` while
-  the evaluation runs;
+- `eval:{id}:running`: while the evaluation runs. The contract: a JSON string
+  `{eval_id, worker_id, executor_id, started_at, timeout}`; crucible: a JSON string or a
+  HASH, with fields of its own. `running_record` returns a dict either way.
 - `running_evaluations`: the set of running ids;
-- `evaluation:{status}`: a pub/sub channel per status, each message JSON
-  `{eval_id, status, reason, at}`.
+- `evaluation:{status}`: a pub/sub channel per status, each message JSON (the contract:
+  `{eval_id, status, reason, at}`). Crucible's `evaluation:{id}:logs` channels match the
+  same pattern; they are not status changes and are left out of `statuses`.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from dataclasses import dataclass
 
 import redis
 
+from support.dialects import CONTRACT, Dialect
+from support.dialects.shapes import running_from_hash, running_from_json
+
 RUNNING_SET = "running_evaluations"
-CHANNEL_PATTERN = "evaluation:*"
 # Keys the suite writes itself (read/write scenarios) live under this prefix, with a TTL.
 SCRATCH_PREFIX = "acceptance-suite:"
 
@@ -35,8 +40,9 @@ def connect(url: str) -> redis.Redis:
 
 
 class RedisState:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, dialect: Dialect = CONTRACT):
         self.client = connect(url)
+        self.dialect = dialect
 
     def close(self) -> None:
         self.client.close()
@@ -45,11 +51,16 @@ class RedisState:
         return bool(self.client.ping())
 
     def running_record(self, eval_id: str) -> dict | None:
-        raw = self.client.get(running_key(eval_id))
-        return None if raw is None else json.loads(raw)
+        """The running key's content as a dict (None when there is no key), read as the
+        dialect holds it; a key of another Redis type is reported, not guessed at."""
+        return read_running(self.client, running_key(eval_id), self.dialect.running_key_types)
 
     def is_running_member(self, eval_id: str) -> bool:
         return bool(self.client.sismember(RUNNING_SET, eval_id))
+
+    def running_members(self) -> set[str]:
+        """Every id in the running set."""
+        return set(self.client.smembers(RUNNING_SET))
 
     def traces(self, eval_id: str) -> dict:
         """What Redis holds about one evaluation: its running key and set membership."""
@@ -70,13 +81,28 @@ class RedisState:
         return self.client.delete(key)
 
     def recorder(self) -> "ChannelRecorder":
-        return ChannelRecorder(self.client)
+        return ChannelRecorder(self.client, self.dialect)
+
+
+def read_running(client: redis.Redis, key: str, types: tuple[str, ...]) -> dict | None:
+    """The running key `key`, whichever of `types` ("string": JSON, "hash") it has."""
+    kind = client.type(key)
+    if kind == "none":
+        return None
+    if kind not in types:
+        raise AssertionError(f"{key} is a Redis {kind}; the dialect holds running keys as {' or '.join(types)}")
+    # The key may end between TYPE and the read: both readers turn that into None.
+    if kind == "hash":
+        return running_from_hash(client.hgetall(key))
+    return running_from_json(client.get(key))
 
 
 @dataclass(frozen=True)
 class Published:
     channel: str
     message: dict
+    # The status the channel announces; None for channels that announce none.
+    status: str | None = None
 
 
 class ChannelRecorder:
@@ -86,14 +112,16 @@ class ChannelRecorder:
     first moves (that is why this is a context manager started by a Given step).
     """
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, dialect: Dialect = CONTRACT):
+        self._dialect = dialect
+        self._pattern = dialect.channel_pattern
         self._pubsub = client.pubsub()
         self._messages: list[Published] = []
         self._lock = threading.Lock()
         self._thread: redis.client.PubSubWorkerThread | None = None
 
     def __enter__(self) -> "ChannelRecorder":
-        self._pubsub.psubscribe(**{CHANNEL_PATTERN: self._on_message})
+        self._pubsub.psubscribe(**{self._pattern: self._on_message})
         # Wait for the subscription to be confirmed, so nothing published after this
         # returns can be missed.
         while True:
@@ -101,7 +129,7 @@ class ChannelRecorder:
             if confirm and confirm["type"] == "psubscribe":
                 break
             if confirm is None:
-                raise AssertionError("Redis did not confirm the evaluation:* subscription within 5 s")
+                raise AssertionError(f"Redis did not confirm the {self._pattern} subscription within 5 s")
         self._thread = self._pubsub.run_in_thread(sleep_time=0.01, daemon=True)
         return self
 
@@ -116,13 +144,18 @@ class ChannelRecorder:
             body = json.loads(message["data"])
         except (TypeError, ValueError):
             body = {"unparsed": message["data"]}
+        if not isinstance(body, dict):
+            body = {"unparsed": message["data"]}
+        channel_name = message["channel"]
         with self._lock:
-            self._messages.append(Published(message["channel"], body))
+            self._messages.append(Published(channel_name, body, self._dialect.status_of_channel(channel_name)))
 
     def messages(self, eval_id: str | None = None) -> list[Published]:
+        """The status-change messages (about `eval_id`), in the order they arrived."""
         with self._lock:
-            return [m for m in self._messages if eval_id is None or m.message.get("eval_id") == eval_id]
+            return [m for m in self._messages if m.status is not None
+                    and (eval_id is None or m.message.get("eval_id") == eval_id)]
 
     def statuses(self, eval_id: str) -> list[str]:
         """The statuses published for `eval_id`, in the order they arrived."""
-        return [m.channel.split(":", 1)[1] for m in self.messages(eval_id)]
+        return [m.status for m in self.messages(eval_id)]

@@ -1,28 +1,131 @@
-"""The target of this pytest session, resolved once: an external deployment, or the
-embedded stack started on first need and stopped at the end of the session.
+"""The target of this pytest session, resolved once: an external deployment, the embedded
+stack (started on first need, stopped at the end of the session), or a sandbox that is not a
+platform (`command:`, `inspect:`).
 
-"First need" is usually the session fixture; it may come earlier, at collection,
-when a Scenario Outline takes its examples from the live platform (the environments
-it lists). Either way there is one stack per session.
+"First need" is usually the session fixture; it may come earlier, at collection, when a
+Scenario Outline takes its examples from the live platform (the environments it lists).
+Either way there is one stack per session. The suite imports the reference platform in
+two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
+embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 
-from support.config import Target, requested
+from support import dialects
+from support import profile as profiles
+from support.api_client import ApiClient, ApiError
+from support.celery_client import CeleryClient
+from support.config import COMMAND, INSPECT, SettingError, Target, requested
+from support.database import Database
+from support.dialects import Dialect
+from support.evaluations import Evaluations
+from support.gating import Decision
+from support.platform_facts import PlatformFacts
+from support.redis_state import RedisState
 
 log = logging.getLogger(__name__)
 
 
+class PlatformClients:
+    """One client per service of a platform target, made on first use, closed at the end,
+    each reading the target through its dialect (support/dialects)."""
+
+    def __init__(self, target: Target):
+        self.target = target
+
+    @cached_property
+    def dialect(self) -> Dialect:
+        """SUITE_DIALECT's, or the one the target's answers show (a one-line error if neither)."""
+        if self.target.dialect:
+            return dialects.select(self.target.dialect)
+        probe = ApiClient(self.target.api_url, timeout_scale=self.target.timeout_scale)
+        try:
+            return dialects.select(None, probe.probe)
+        except dialects.DialectError as exc:
+            raise SettingError(str(exc)) from None
+        finally:
+            probe.close()
+
+    @cached_property
+    def api(self) -> ApiClient:
+        return ApiClient(self.target.api_url, timeout_scale=self.target.timeout_scale, dialect=self.dialect)
+
+    @cached_property
+    def evaluations(self) -> Evaluations:
+        return Evaluations(self.api, timeout_scale=self.target.timeout_scale)
+
+    @cached_property
+    def redis_state(self) -> RedisState:
+        return RedisState(self.target.redis_url, dialect=self.dialect)
+
+    @cached_property
+    def celery(self) -> CeleryClient:
+        t = self.target
+        return CeleryClient(t.broker_url, t.result_backend, timeout_scale=t.timeout_scale, dialect=self.dialect)
+
+    @cached_property
+    def database(self) -> Database:
+        return Database(self.target.database_url, dialect=self.dialect)
+
+    def close(self) -> None:
+        for name in ("api", "redis_state", "celery", "database"):
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()
+
+
+@dataclass
+class Applicability:
+    """Which features applied to the target, and why the others (or some scenarios) did not."""
+
+    ran: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    left_out: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+    def note(self, item: pytest.Item, decision: Decision) -> None:
+        """Count the scenario as applying or not; noted again (a capability known only at run
+        time), it moves from the first count to the second."""
+        feature = Path(str(item.fspath)).stem.removeprefix("test_")
+        if item.stash.get(_NOTED, False):
+            self.ran[feature] -= 1
+        item.stash[_NOTED] = True
+        if decision.skip:
+            self.left_out[feature][decision.skip] += 1
+        else:
+            self.ran[feature] += 1
+
+    def lines(self) -> list[str]:
+        out = []
+        for feature in sorted(set(self.ran) | set(self.left_out)):
+            ran, left = self.ran.get(feature, 0), self.left_out.get(feature, {})
+            if not left:
+                out.append(f"{feature}: applied ({ran} scenarios)")
+                continue
+            why = "; ".join(f"{n} not: {reason}" for reason, n in sorted(left.items()))
+            out.append(f"{feature}: {'applied to ' + str(ran) if ran else 'not applied'} ({why})")
+        return out
+
+
+_NOTED = pytest.StashKey[bool]()
+
+
 class SessionTarget:
-    def __init__(self) -> None:
+    def __init__(self, profile_path: str | None = None) -> None:
         self._requested = requested()
+        self.profile = profiles.load(profile_path or self._requested.profile_path)
         self._resolved: Optional[Target] = None
         self._stack: Any = None
+        self._clients: PlatformClients | None = None
+        self._runner: Any = None
+        self._facts: PlatformFacts | None = None
+        self.applicability = Applicability()
 
     @property
     def requested(self) -> Target:
@@ -30,22 +133,23 @@ class SessionTarget:
         return self._requested
 
     def get(self) -> Target:
-        """The target, starting the embedded stack when no API_URL was given."""
+        """The target, starting the embedded stack when it is the one judged."""
         if self._resolved is None:
             self._resolved = self._resolve()
         return self._resolved
 
     def _resolve(self) -> Target:
         wanted = self._requested
-        if wanted.api_url:
+        if wanted.kind == "http":
             missing = wanted.missing_urls()
             if missing:
                 raise RuntimeError(f"API_URL is set, so the suite checks that deployment; it also needs "
                                    f"{', '.join(missing)} (see docs/suite.md)")
             return wanted
-        # The embedded platform: the one place the suite imports evalplatform.
+        if wanted.kind != "embedded":
+            return wanted
         from evalplatform.stack import Stack
-        log.info("API_URL is unset: starting the embedded stack")
+        log.info("no target set: starting the embedded stack")
         self._stack = Stack().start()
         return wanted.with_embedded_urls(self._stack.urls)
 
@@ -54,11 +158,80 @@ class SessionTarget:
         """The embedded stack (process control for hygiene and chaos steps), or None."""
         return self._stack
 
+    def clients(self) -> PlatformClients:
+        target = self.get()
+        assert target.is_platform, f"a platform-level step ran against a sandbox target ({target.description})"
+        if self._clients is None:
+            self._clients = PlatformClients(target)
+        return self._clients
+
+    def runner(self):
+        """What runs the code: the platform itself, or the sandbox under test."""
+        if self._runner is None:
+            target = self.get()
+            if target.is_platform:
+                from support.targets.platform import PlatformRunner
+                self._runner = PlatformRunner(self.clients().evaluations, target)
+            else:
+                self._runner = _sandbox_runner(target)
+        return self._runner
+
+    def facts(self) -> PlatformFacts:
+        """GET /api/platform, read once; where the target has none, what its profile declares."""
+        if self._facts is None:
+            target = self.get()
+            answer = None
+            if target.is_platform:
+                try:
+                    answer = self.clients().api.platform()
+                except dialects.NotOffered:
+                    pass        # the dialect has no /api/platform: the profile declares what there is
+                except ApiError as exc:
+                    if exc.response.status_code != 404:
+                        raise
+            self._facts = (PlatformFacts(answer) if answer is not None
+                           else PlatformFacts.from_profile(self.profile))
+        return self._facts
+
+    def describe(self) -> list[str]:
+        """The target, as the terminal summary and the reports name it."""
+        target = self._resolved or self._requested
+        lines = [f"target: {target.description}"]
+        if target.is_platform:
+            chosen = self.dialect_name()
+            lines.append(f"dialect: {chosen or target.dialect or 'not yet known'}"
+                         f"{'' if target.dialect else ' (detected from the target' + chr(39) + 's answers)'}")
+        if self.profile.path:
+            lines.append(f"target profile: {self.profile.path} ({len(self.profile.waivers)} waivers)")
+        return lines
+
+    def dialect_name(self) -> str | None:
+        """The dialect the platform's clients read it in, once known."""
+        if self._clients is not None and "dialect" in self._clients.__dict__:
+            self._dialect_name = self._clients.dialect.name
+        return getattr(self, "_dialect_name", None)
+
     def stop(self) -> None:
+        self.dialect_name()     # kept for the summary, written after the session's end
+        for part in (self._runner, self._clients):
+            if part is not None:
+                part.close()
+        self._runner = self._clients = self._facts = None
         if self._stack is not None:
             self._stack.stop()
             self._stack = None
         self._resolved = None
+
+
+def _sandbox_runner(target: Target):
+    """The runner of a sandbox target (support/targets/): a command prefix or an inspect provider."""
+    if target.kind == COMMAND:
+        from support.targets.command import CommandRunner
+        return CommandRunner.from_target(target)
+    if target.kind == INSPECT:
+        from support.targets.inspect import InspectRunner
+        return InspectRunner.from_target(target)
+    raise AssertionError(f"no runner for a {target.kind} target")
 
 
 SESSION_TARGET = pytest.StashKey[SessionTarget]()

@@ -67,7 +67,7 @@ class EvaluationRequest(BaseModel):
                                json_schema_extra={"enum": list(LANGUAGES)})
     timeout: Optional[StrictInt] = Field(
         None, validate_default=True, ge=1, le=get_settings().max_timeout_s,
-        description="Seconds, 1 to the platform maximum; default the platform default (30)")
+        description=f"Seconds, 1 to the platform maximum; default {get_settings().default_timeout_s}")
     priority: StrictInt = Field(DEFAULT_PRIORITY, ge=PRIORITY_MIN, le=PRIORITY_MAX,
                                 description=f"{PRIORITY_MIN}..{PRIORITY_MAX}; higher runs first")
     environment: CleanStr = Field(
@@ -102,12 +102,8 @@ class EvaluationRequest(BaseModel):
     @field_validator("timeout")
     @classmethod
     def _timeout(cls, timeout: Optional[int]) -> int:
-        settings = get_settings()
-        if timeout is None:
-            return settings.default_timeout_s
-        if not 1 <= timeout <= settings.max_timeout_s:
-            raise ValueError(f"must be between 1 and {settings.max_timeout_s} seconds")
-        return timeout
+        """Unset: the platform's default. The range is the Field's (ge, le), checked there only."""
+        return get_settings().default_timeout_s if timeout is None else timeout
 
     @field_validator("environment")
     @classmethod

@@ -1,4 +1,10 @@
-"""The platform endpoints: health, queue status, environments and capabilities."""
+"""The platform endpoints: health, queue status, environments and capabilities.
+
+/api/platform says only what is enforced: the executor describes itself (its engine, what
+it and its engine enforce, the limits it applies to a run: executor/base.py), the queue
+adds its strict priority, and the API adds the bounds it admits. Nothing is claimed here
+that no component enforces.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,8 @@ from evalplatform.settings import get_settings
 
 router = APIRouter()
 
-# What every deployment of this platform does, whatever its engine.
-BASE_CAPABILITIES = ("network_isolation", "filesystem_isolation", "memory_limit", "pids_limit",
-                     "timeout", "output_limit", "output_streaming", "priority", "cancellation")
+# The queue's own promise, whatever the executor: strict priority order (queue/app.py).
+QUEUE_CAPABILITIES = ("priority",)
 
 
 @router.get("/health")
@@ -45,39 +50,31 @@ def list_environments() -> dict:
 
 
 def _describe_here() -> dict:
-    """This host's executor, for when no worker has reported yet (it may have no sandbox)."""
+    """This host's executor, for when no worker has reported yet (it may have no sandbox:
+    then nothing is claimed)."""
     from evalplatform.executor import get_executor
     try:
         return get_executor().describe()
     except Exception as exc:
-        return {"engine": None, "detail": str(exc)}
+        return {"engine": None, "available": False, "detail": str(exc)}
 
 
 @router.get("/platform")
 def platform() -> dict:
-    """The executor and engine the workers report (this host's when none is up yet)."""
+    """What the workers' executor enforces, as their heartbeat reports it (this host's
+    executor when none is up yet)."""
     settings = get_settings()
     beats = liveness.live_workers()
-    if beats:
-        described = beats[0].get("executor_info", {})
-    else:
-        described = _describe_here()
-    engine = described.get("engine")
-    capabilities = sorted(set(BASE_CAPABILITIES) | set(described.get("capabilities", []))
-                          | ({"gvisor"} if engine == "gvisor" else set()))
+    described = beats[0].get("executor_info", {}) if beats else _describe_here()
     return {
-        "executor": settings.executor,
-        "engine": engine,
+        "executor": described.get("executor", settings.executor),
+        "engine": described.get("engine"),
         "engine_version": described.get("version"),
+        # The limits the executor applies to a run, then the bounds the API admits.
         "limits": {
-            "default_timeout_s": settings.default_timeout_s,
+            **described.get("limits", {}),
             "max_timeout_s": settings.max_timeout_s,
-            "default_memory_mb": settings.default_memory_mb,
             "max_memory_mb": settings.max_memory_mb,
-            "pids": settings.pids_limit,
-            "file_size_mb": settings.file_size_mb,
-            "scratch_mb": settings.scratch_mb,
-            "output_limit_bytes": settings.output_limit_bytes,
             "max_code_bytes": MAX_CODE_BYTES,
             "max_body_bytes": MAX_BODY_BYTES,
         },
@@ -85,9 +82,11 @@ def platform() -> dict:
                      "order": "higher first; FIFO within a value"},
         "workers": len(beats),
         "worker_slots": sum(int(b.get("concurrency", 0)) for b in beats),
-        "capabilities": capabilities,
+        "capabilities": sorted({*described.get("capabilities", ()), *QUEUE_CAPABILITIES}),
         "failpoints_active": sorted(failpoints.enabled()),
         "profile": settings.profile,
         "queue_max_depth": settings.queue_max_depth,
+        # The reaper ends a run still active this long past its timeout (queue/recovery.py).
+        "reaper_grace_s": settings.reaper_grace_s,
         "version": __version__,
     }

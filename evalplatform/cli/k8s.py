@@ -1,7 +1,7 @@
 """`k8s manifest`: print the Job the kubernetes executor would create, as YAML.
 
 For review and for operators: what you see is exactly what the executor sends (the same
-builder, evalplatform/k8s/manifest.py), with the configured namespace, images and
+builder, evalplatform/executor/kubernetes/manifest.py), with the configured namespace, images and
 runtime class. With --code-file the code ConfigMap is printed first, so the output can
 be fed to `kubectl apply -f -` for a hand-run smoke test.
 """
@@ -29,20 +29,17 @@ def register(subparsers) -> None:
 
 
 def print_manifest(args: argparse.Namespace) -> int:
-    from evalplatform.executor.base import ExecutionSpec
-    from evalplatform.executor.quantities import parse_memory_mb
-    from evalplatform.k8s.manifest import as_dict, plan_job
+    from evalplatform.executor.kubernetes.manifest import as_dict, plan_job
+    from evalplatform.executor.quantities import limits_of
+    from evalplatform.run import RunRequest
     from evalplatform.settings import get_settings
 
     settings = get_settings()
     code = open(args.code_file, encoding="utf-8").read() if args.code_file else ""
     try:
-        spec = ExecutionSpec(
-            eval_id=args.eval_id, code=code, environment=args.environment,
-            timeout_s=args.timeout or settings.default_timeout_s, priority=args.priority,
-            memory_mb=parse_memory_mb(args.memory_limit) if args.memory_limit else None,
-            cpu_limit=args.cpu_limit)
-        plan = plan_job(spec, settings)
+        request = RunRequest(run_id=args.eval_id, code=code, environment=args.environment, priority=args.priority,
+                             limits=limits_of(args.timeout, args.memory_limit, args.cpu_limit, settings))
+        plan = plan_job(request, settings)
     except ValueError as exc:
         print(f"k8s manifest: {exc}", file=sys.stderr)
         return 2

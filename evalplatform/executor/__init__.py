@@ -1,32 +1,33 @@
 """Executors: where a stored evaluation runs (see base.py for the protocol).
 
-`local` runs it in this host's sandbox engine; `kubernetes` as a Job under gVisor. The
-Kubernetes executor is imported only when configured: it needs the kubernetes client and
-a cluster, which a local deployment has no use for.
+`local` runs it in this host's sandbox engine; `kubernetes` (a package of its own) as a
+Job under gVisor. The Kubernetes executor is imported only when configured: it needs the
+kubernetes client and a cluster, which a local deployment has no use for.
 """
 
 from __future__ import annotations
 
-from evalplatform.executor.base import ExecutionSpec, Executor
+from functools import cache
+
+from evalplatform.executor.base import Executor
 from evalplatform.settings import Settings, get_settings
 
-__all__ = ["ExecutionSpec", "Executor", "get_executor", "kill_if_here"]
-
-_cache: dict[int, Executor] = {}
+__all__ = ["Executor", "build_executor", "get_executor", "kill_if_here"]
 
 
-def get_executor(settings: Settings | None = None) -> Executor:
-    """The executor the settings name; one per settings object (engine probes are not free)."""
-    settings = settings or get_settings()
-    key = id(settings)
-    if key not in _cache:
-        if settings.executor == "kubernetes":
-            from evalplatform.executor.kubernetes import KubernetesExecutor
-            _cache[key] = KubernetesExecutor(settings)
-        else:
-            from evalplatform.executor.local import LocalExecutor
-            _cache[key] = LocalExecutor(settings)
-    return _cache[key]
+def build_executor(settings: Settings) -> Executor:
+    """A new executor of the kind the settings name."""
+    if settings.executor == "kubernetes":
+        from evalplatform.executor.kubernetes import KubernetesExecutor
+        return KubernetesExecutor(settings)
+    from evalplatform.executor.local import LocalExecutor
+    return LocalExecutor(settings)
+
+
+@cache
+def get_executor() -> Executor:
+    """This process's executor, built once from its settings (engine probes are not free)."""
+    return build_executor(get_settings())
 
 
 def kill_if_here(eval_id: str) -> bool:

@@ -6,15 +6,10 @@ import shutil
 from typing import Optional
 
 from evalplatform import sandbox
+from evalplatform.run import CancelCheck, OutputCallback, RunRequest, RunResult
 from evalplatform.sandbox import runner
 from evalplatform.sandbox.cgroups import RunCgroup
-from evalplatform.executor.base import ExecutionSpec
-from evalplatform.sandbox.types import CancelCheck, OutputCallback, RunRequest, RunResult
 from evalplatform.settings import Settings, get_settings
-
-# Every local engine gives these; gVisor adds its own kernel.
-CAPABILITIES = ("network_isolation", "filesystem_isolation", "memory_limit", "pids_limit",
-                "timeout", "output_limit", "output_streaming", "cancellation")
 
 
 class LocalExecutor:
@@ -25,16 +20,14 @@ class LocalExecutor:
         self.sandbox = sandbox.Sandbox(settings=self.settings)
         self.engine = self.sandbox.engine_name
 
-    def run(self, spec: ExecutionSpec, on_output: Optional[OutputCallback] = None,
+    def run(self, request: RunRequest, on_output: Optional[OutputCallback] = None,
             should_cancel: Optional[CancelCheck] = None) -> RunResult:
-        limits = sandbox.default_limits(self.settings, timeout_s=spec.timeout_s,
-                                        memory_mb=spec.memory_mb)
-        request = RunRequest(code=spec.code, run_id=spec.eval_id,
-                             environment=spec.environment, limits=limits)
+        """The request's cpu_cores is not enforced here (no CPU quota: `cpu_limit` is not
+        among this executor's capabilities); every other limit is."""
         # The caller owns the evaluation now (the store said so), so a sandbox of the same
         # run on this host is what an earlier attempt's dead worker left: remove it.
-        if self._exists(spec.eval_id):
-            self._remove(spec.eval_id)
+        if self._exists(request.run_id):
+            self._remove(request.run_id)
         return self.sandbox.run(request, on_output, should_cancel)
 
     def kill(self, eval_id: str) -> bool:
@@ -62,7 +55,6 @@ class LocalExecutor:
         shutil.rmtree(runner.run_dir(self.settings, run_id), ignore_errors=True)
 
     def describe(self) -> dict:
-        described = self.sandbox.describe()
-        capabilities = list(CAPABILITIES) + (["gvisor"] if self.engine == "gvisor" else [])
-        return {**described, "executor": self.name, "available": True,
-                "capabilities": capabilities}
+        """The sandbox's own description (engine, cgroups, capabilities, limits): a local
+        executor enforces exactly what its sandbox does."""
+        return {**self.sandbox.describe(), "executor": self.name, "available": True, "detail": ""}

@@ -1,13 +1,18 @@
 """Kubernetes-style resource quantities, as clients write them in `memory_limit`/`cpu_limit`.
 
-The API validates them (a bad one is a 422 naming the field) and the executors turn the
-stored text into numbers with the same functions, so both agree on what "1Gi" means.
+The API validates them (a bad one is a 422 naming the field) and the run's limits are
+made from the stored text with the same functions (`limits_of`), so both agree on what
+"1Gi" means.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from evalplatform.run import Limits, default_limits
+from evalplatform.settings import Settings
 
 MIB = 1024 * 1024
 _MEMORY_UNITS = {
@@ -47,3 +52,11 @@ def parse_cpu_cores(text: str) -> float:
     if cores <= 0:
         raise ValueError("cpu_limit must be more than zero")
     return float(cores)
+
+
+def limits_of(timeout_s: Optional[float], memory_limit: Optional[str], cpu_limit: Optional[str],
+              settings: Optional[Settings] = None) -> Limits:
+    """A run's limits from an evaluation's own words (None: the platform's default)."""
+    return default_limits(settings, timeout_s=timeout_s,
+                          memory_mb=parse_memory_mb(memory_limit) if memory_limit else None,
+                          cpu_cores=parse_cpu_cores(cpu_limit) if cpu_limit else None)

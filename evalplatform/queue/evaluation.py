@@ -22,11 +22,10 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from evalplatform import contract, state, store
-from evalplatform.executor.base import ExecutionSpec
-from evalplatform.executor.quantities import parse_memory_mb
+from evalplatform.executor.quantities import limits_of
 from evalplatform.queue import liveness, recovery
 from evalplatform.queue.outages import OUTAGES
-from evalplatform.sandbox.types import RunResult
+from evalplatform.run import RunRequest, RunResult
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +113,11 @@ def _claim(record: dict, worker_id: str) -> bool:
                             worker_id=worker_id)
 
 
-def _spec(record: dict) -> ExecutionSpec:
-    memory = record.get("memory_limit")
-    return ExecutionSpec(eval_id=record["eval_id"], code=record["code"],
-                         environment=record["environment"], timeout_s=record["timeout"],
-                         memory_mb=parse_memory_mb(memory) if memory else None,
-                         cpu_limit=record.get("cpu_limit"), priority=record["priority"])
+def _request(record: dict) -> RunRequest:
+    """The stored evaluation as the run the executor gets (the API admitted its limits)."""
+    limits = limits_of(record["timeout"], record.get("memory_limit"), record.get("cpu_limit"))
+    return RunRequest(run_id=record["eval_id"], code=record["code"], environment=record["environment"],
+                      limits=limits, priority=record["priority"])
 
 
 def _outcome(result: RunResult) -> tuple[str, Optional[str], dict]:
@@ -154,7 +152,7 @@ def run_evaluation(eval_id: str, worker_id: str, executor) -> dict:
     live = LiveOutput(eval_id)
     watch = CancelWatch(eval_id, live)
     try:
-        result = executor.run(_spec(record), on_output=live.write, should_cancel=watch)
+        result = executor.run(_request(record), on_output=live.write, should_cancel=watch)
         status, reason, fields = _outcome(result)
     except Exception as exc:
         log.exception("evaluation %s: the executor failed", eval_id)

@@ -6,37 +6,24 @@
 
 Engines (engines/) only build the isolating host command; runner.py supervises every
 run the same way (cgroup, output caps, timeout, cancel, kill, verdict). docs/sandbox.md
-describes the isolation each engine gives and the decisions behind it.
+describes the isolation each engine gives and the decisions behind it. The request,
+limits and result are the platform's one run type (evalplatform/run.py), re-exported here
+for the sandbox's own callers (doctor, benchmarks, tests).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict
 from typing import Optional
 
-from evalplatform.sandbox import engines, runner
+from evalplatform.run import (STDERR, STDOUT, CancelCheck, Limits, OutputCallback, RunRequest,
+                              RunResult, default_limits)
+from evalplatform.sandbox import cgroups, engines, runner
 from evalplatform.sandbox.cgroups import CgroupsUnavailable, Hierarchy, detect
-from evalplatform.sandbox.types import (STDERR, STDOUT, CancelCheck, Limits, OutputCallback,
-                                        RunRequest, RunResult, SandboxError,
-                                        SandboxUnavailable)
+from evalplatform.sandbox.errors import SandboxError, SandboxUnavailable
 from evalplatform.settings import Settings, get_settings
 
 __all__ = ["Sandbox", "default_limits", "cleanup_orphans", "Limits", "RunRequest",
            "RunResult", "SandboxError", "SandboxUnavailable", "STDOUT", "STDERR"]
-
-
-def default_limits(settings: Settings | None = None, timeout_s: float | None = None,
-                   memory_mb: int | None = None) -> Limits:
-    """The platform's limits for one run; a request's timeout and memory are capped at the
-    settings' maxima. CPU time defaults to the (rounded-up) timeout."""
-    s = settings or get_settings()
-    timeout = min(timeout_s or s.default_timeout_s, s.max_timeout_s)
-    memory = min(memory_mb or s.default_memory_mb, s.max_memory_mb)
-    return Limits(timeout_s=float(timeout), memory_mb=int(memory), pids=s.pids_limit,
-                  cpu_time_s=s.cpu_time_s or max(1, math.ceil(timeout)),
-                  file_size_mb=s.file_size_mb, scratch_mb=s.scratch_mb,
-                  stdout_bytes=s.output_limit_bytes, stderr_bytes=s.output_limit_bytes)
 
 
 def _hierarchy(settings: Settings) -> Hierarchy:
@@ -84,14 +71,23 @@ class Sandbox:
         return runner.kill_run(self.hierarchy, self.settings, run_id)
 
     def describe(self) -> dict:
+        """What this sandbox enforces, for /api/platform: the engine's isolation, the
+        runner's supervision, the run cgroup's limits (by the controllers it really has),
+        and the limits a run gets when it asks for none."""
         availability = engines.availability(self.engine_name)
+        controllers = self.hierarchy.controllers()
+        limits = default_limits(self.settings)
         return {
             "engine": self.engine_name,
             "version": availability.version,
-            "cgroup": {"version": self.hierarchy.version,
-                       "controllers": self.hierarchy.controllers(),
+            "cgroup": {"version": self.hierarchy.version, "controllers": controllers,
                        "parent": self.hierarchy.parent},
-            "default_limits": asdict(default_limits(self.settings)),
+            "capabilities": sorted({*self.engine.capabilities, *runner.CAPABILITIES,
+                                    *(cgroups.CAPABILITIES[c] for c in controllers
+                                      if c in cgroups.CAPABILITIES)}),
+            "limits": {"default_timeout_s": limits.timeout_s, "default_memory_mb": limits.memory_mb,
+                       "pids": limits.pids, "file_size_mb": limits.file_size_mb,
+                       "scratch_mb": limits.scratch_mb, "output_limit_bytes": limits.stdout_bytes},
         }
 
 

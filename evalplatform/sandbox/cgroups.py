@@ -30,6 +30,8 @@ from typing import Optional
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS = ("memory", "pids")
+# What each controller of a run's cgroup enforces, in /api/platform's words.
+CAPABILITIES = {"memory": "memory_limit", "pids": "pids_limit"}
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 

@@ -22,7 +22,7 @@ this module:
    host dir. No cgroup and no process outlives run().
 
 Exit status: engines report the program's status as their own (tini and bwrap's pid 1
-both use 128+N for a program killed by signal N), decoded by Engine.decode_exit. A
+both use 128+N for a program killed by signal N), decoded by engines.base.decode_exit. A
 program that itself exits 129..192 is thus indistinguishable from one killed by
 signal N-128, the same convention as shells, Docker and Kubernetes.
 """
@@ -44,13 +44,16 @@ from typing import Optional
 from evalplatform import failpoints
 from evalplatform.contract import (REASON_KILLED, REASON_MEMORY, REASON_NONZERO_EXIT,
                                    REASON_OUTPUT_LIMIT, REASON_SANDBOX_ERROR, REASON_TIMEOUT)
+from evalplatform.run import STDERR, STDOUT, CancelCheck, OutputCallback, RunRequest, RunResult
 from evalplatform.sandbox.cgroups import Hierarchy, RunCgroup, check_run_id, is_run_id
-from evalplatform.sandbox.engines.base import EMPTY_DIR_NAME, Engine, RunPlan
+from evalplatform.sandbox.engines.base import (EMPTY_DIR_NAME, Engine, ResidentRuntime, RunPlan,
+                                               decode_exit)
 from evalplatform.sandbox.environments import get_environment
-from evalplatform.sandbox.types import (STDERR, STDOUT, CancelCheck, OutputCallback,
-                                        RunRequest, RunResult, SandboxError)
+from evalplatform.sandbox.errors import SandboxError
 from evalplatform.settings import Settings
 
+# What this supervision enforces on every run, in /api/platform's words.
+CAPABILITIES = ("timeout", "output_limit", "output_streaming", "cancellation")
 # Directories of the host's root every sandbox gets read-only (symlinks recreated).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SANDBOX_GID = 65534
@@ -136,7 +139,9 @@ class _Supervisor:
 
     def start(self) -> subprocess.Popen:
         launch = self.engine.launch(self.plan)
-        ulimits = _ulimit_args(self.plan.limits) if self.engine.rlimits_on_host else []
+        # A resident runtime (gVisor) sets the program's rlimits inside; on the host they
+        # would bind the runtime.
+        ulimits = [] if isinstance(self.engine, ResidentRuntime) else _ulimit_args(self.plan.limits)
         argv = ["/bin/sh", "-c", SHIM, "sh", *self.cgroup.procs_files(), "--", *ulimits, "--",
                 *launch.argv]
         # stdin is an empty pipe, never the host's /dev/null: runsc hands its stdio to the
@@ -156,7 +161,8 @@ class _Supervisor:
     def kill(self, proc: subprocess.Popen, reason: str) -> None:
         if self.kill_reason is None:
             self.kill_reason = reason
-        self.engine.kill(self.plan)
+        if isinstance(self.engine, ResidentRuntime):
+            self.engine.kill(self.plan)
         if proc.poll() is None:
             proc.kill()
         self.cgroup.kill_all()
@@ -229,7 +235,7 @@ class _Supervisor:
         return proc.wait()
 
     def verdict(self, returncode: int) -> tuple[Optional[int], Optional[int], Optional[str]]:
-        exit_code, sig = self.engine.decode_exit(returncode)
+        exit_code, sig = decode_exit(returncode)
         if self.kill_reason:
             return exit_code, sig, self.kill_reason
         if self.cgroup.oom_killed():
@@ -307,14 +313,13 @@ def build_plan(request: RunRequest, settings: Settings, workdir: Path) -> RunPla
     if failpoints.active("env_not_cleared"):
         variables = {**os.environ, **variables}       # the worker's environment leaks in
     return RunPlan(
-        run_id=request.run_id,
+        request=request,
         program=[env.interpreter, *env.flags, "/eval/main.py"],
         env=variables,
         ro_binds=[*SYSTEM_PATHS, *env.ro_binds],
         code_dir=str(workdir / "code"),
         inside_code_dir="/eval",
         scratch_dir=scratch,
-        limits=request.limits,
         workdir=str(workdir),
         masked=list(env.masked),
     )
@@ -330,8 +335,10 @@ def run(engine: Engine, hierarchy: Hierarchy, settings: Settings, request: RunRe
         undo.callback(os.close, owner_lock)             # released last, after the cleanup
         undo.callback(shutil.rmtree, workdir, ignore_errors=True)
         _write_code(workdir, request.code)
-        undo.callback(engine.cleanup, plan)
-        memory_mb, pids = engine.host_memory_mb(plan.limits), engine.host_pids(plan.limits)
+        memory_mb, pids = plan.limits.memory_mb, plan.limits.pids
+        if isinstance(engine, ResidentRuntime):
+            undo.callback(engine.cleanup, plan)
+            memory_mb, pids = engine.host_memory_mb(plan.limits), engine.host_pids(plan.limits)
         if failpoints.active("no_memory_limit"):
             memory_mb = FAILPOINT_NO_MEMORY_LIMIT_MB
         if failpoints.active("no_pids_limit"):

@@ -46,7 +46,7 @@ class Evaluation(Base):
     memory_used_mb: Mapped[Optional[float]] = mapped_column(Float)
     engine: Mapped[Optional[str]] = mapped_column(Text)
     worker_id: Mapped[Optional[str]] = mapped_column(Text)
-    timeout: Mapped[int] = mapped_column(Integer, default=30)
+    timeout: Mapped[int] = mapped_column(Integer)       # always given: store.create_evaluation
     memory_limit: Mapped[Optional[str]] = mapped_column(Text)
     cpu_limit: Mapped[Optional[str]] = mapped_column(Text)
     expect_failure: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -17,6 +17,7 @@ from typing import Any, Optional
 from sqlalchemy import func, or_, select, and_
 
 from evalplatform import contract, failpoints
+from evalplatform.settings import get_settings
 from evalplatform.store.db import session
 from evalplatform.store.models import Evaluation, EvaluationEvent
 
@@ -62,13 +63,15 @@ def _as_dict(row: Evaluation) -> dict[str, Any]:
 
 
 def create_evaluation(*, code: str, language: str = "python", environment: str = "python",
-                      priority: int = 0, timeout: int = 30, memory_limit: Optional[str] = None,
+                      priority: int = 0, timeout: Optional[int] = None, memory_limit: Optional[str] = None,
                       cpu_limit: Optional[str] = None, expect_failure: bool = False,
                       debug: bool = False, metadata: Optional[dict] = None,
                       eval_id: Optional[str] = None) -> dict[str, Any]:
-    """Store a new evaluation as `submitted` (with its first event, from None)."""
+    """Store a new evaluation as `submitted` (with its first event, from None). No timeout:
+    the platform's default."""
     import uuid
     now = utcnow()
+    timeout = timeout or get_settings().default_timeout_s
     row = Evaluation(
         eval_id=eval_id or str(uuid.uuid4()), code=code,
         code_hash=hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest(),

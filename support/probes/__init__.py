@@ -46,3 +46,9 @@ def verdict(stdout: str) -> dict:
     if not lines:
         raise ValueError("probe printed nothing")
     return json.loads(lines[-1])
+
+
+def assert_blocked(found: dict, claim: str) -> None:
+    """A probe's verdict says the attempt was blocked; otherwise `claim` does not hold, and
+    the failure shows what the probe saw."""
+    assert found["blocked"] is True, f"{claim} does not hold: {found['detail']}"

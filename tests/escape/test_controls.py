@@ -8,7 +8,8 @@ the control runs what the scenario runs. Where a feature points a probe at somet
 the host's (a process, a socket, a token), the control plants one, since this host may
 not have it. Probes whose control already lives in tests/sandbox/ are listed in
 CONTROLLED_IN_SANDBOX_TESTS, not repeated here; a test checks that every probe used by
-steps/escape_steps.py is controlled in one of the two places.
+the escape features' binding modules (features/test_<feature>.py) is controlled in one of
+the two places.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ import pytest
 from pytest_bdd.feature import get_feature
 
 from evalplatform.settings import get_settings
-from steps.escape_steps import FILL_HOLD_S, column, names_in
+from features.test_resources import FILL_HOLD_S
 from support import host_exposure
+from support.tables import column, names_in
 from tests.sandbox.conftest import run_bare
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "features"
-STEPS = ROOT / "steps" / "escape_steps.py"
+ESCAPE_FEATURES = ("resources", "privileges", "secrets", "persistence")
+STEP_MODULES = [FEATURES / f"test_{name}.py" for name in ESCAPE_FEATURES]
 SANDBOX_TESTS = ROOT / "tests" / "sandbox"
 
 pytestmark = pytest.mark.isolation
@@ -209,14 +212,14 @@ def test_probe_reports_the_breach_bare(control, tmp_path, monkeypatch):
 
 
 def probes_used_by_escape_steps() -> set[str]:
-    source = STEPS.read_text()
-    return set(re.findall(r'run_probe\(context, evaluations, "(\w+)"', source)) | \
+    source = "".join(path.read_text() for path in STEP_MODULES)
+    return set(re.findall(r'context\.probe\(sandbox, "(\w+)"', source)) | \
         set(re.findall(r'probes\.load\("(\w+)"', source))
 
 
 def test_every_probe_of_the_escape_features_has_a_control():
     used = probes_used_by_escape_steps()
-    assert len(used) >= 15, f"found too few probes in {STEPS}: {sorted(used)}"
+    assert len(used) >= 15, f"found too few probes in {[p.name for p in STEP_MODULES]}: {sorted(used)}"
     controlled = {probe_of(c) for c in CONTROLS} | CONTROLLED_IN_SANDBOX_TESTS.keys()
     assert not used - controlled, f"probes without a negative control: {sorted(used - controlled)}"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from evalplatform.k8s.manifest import RUNNER_SOURCE
+from evalplatform.executor.kubernetes.manifest import RUNNER_SOURCE
 
 
 def runner_log(code: str, tmp_path, timeout_s: float = 10, cap: int = 1024 * 1024) -> tuple[bytes, int]:

@@ -7,7 +7,7 @@ import sys
 
 import yaml
 
-from evalplatform.k8s.manifest import RUNNER_SOURCE
+from evalplatform.executor.kubernetes.manifest import RUNNER_SOURCE
 from support.kubernetes import evaluation_job_violations, quantity
 from tests.k8s.checks import model_roundtrip_errors, schema_errors
 

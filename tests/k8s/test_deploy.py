@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from evalplatform.executor.base import ExecutionSpec
 from evalplatform.executor.kubernetes import KubernetesExecutor
-from evalplatform.k8s.manifest import priority_class
+from evalplatform.executor.kubernetes.manifest import priority_class
+from evalplatform.run import RunRequest
 from evalplatform.settings import Settings
 from support.kubernetes import denies_all, resource_violations, restricted_violations, selects_evaluations
 from tests.k8s.checks import model_roundtrip_errors, pod_spec_of, schema_errors
@@ -151,7 +151,7 @@ def test_the_worker_may_make_exactly_the_calls_the_executor_makes(deployed, k8s_
         with Emulator(Script(steps)) as emulator:
             executor = KubernetesExecutor(k8s_settings(emulator.url, k8s_namespace=EVALS_NS))
             pods = emulator.world.pods
-            executor.run(ExecutionSpec(eval_id="rbac", code="pass"), should_cancel=lambda: cancel_once_running and any(
+            executor.run(RunRequest(run_id="rbac", code="pass"), should_cancel=lambda: cancel_once_running and any(
                 p["status"]["phase"] == "Running" for p in list(pods.values())))
             executor.kill("rbac")
             made |= calls_made(emulator.world.requests)

@@ -8,39 +8,40 @@ import copy
 
 import pytest
 
-from evalplatform.executor.base import ExecutionSpec
-from evalplatform.k8s.manifest import (CONFIGMAP_MAX_BYTES, CodeTooLarge, as_dict, eval_label, job_name,
+from evalplatform.executor.kubernetes.manifest import (CONFIGMAP_MAX_BYTES, CodeTooLarge, as_dict, eval_label, job_name,
                                        plan_job, priority_class)
+from evalplatform.executor.quantities import limits_of
+from evalplatform.run import RunRequest
 from evalplatform.settings import Settings
 from support.kubernetes import evaluation_job_violations, quantity
 from tests.k8s.checks import model_roundtrip_errors, schema_errors
 
 SPECS = [
-    ExecutionSpec(eval_id="demo", code="print('hi')"),
-    ExecutionSpec(eval_id="3f1c2a7e-8b0d-4c55-9d0e-5a1b2c3d4e5f", code="x = 1\n", timeout_s=300,
-                  memory_mb=2048, cpu_limit="2", priority=10, environment="python-ml"),
-    ExecutionSpec(eval_id="low", code="pass", timeout_s=1, memory_mb=16, cpu_limit="50m", priority=-3),
+    RunRequest(run_id="demo", code="print('hi')"),
+    RunRequest(run_id="3f1c2a7e-8b0d-4c55-9d0e-5a1b2c3d4e5f", code="x = 1\n", priority=10, environment="python-ml",
+               limits=limits_of(300, "2048Mi", "2")),
+    RunRequest(run_id="low", code="pass", priority=-3, limits=limits_of(1, "16Mi", "50m")),
 ]
 
 
-def documents(spec: ExecutionSpec, settings: Settings | None = None) -> tuple[dict, dict]:
+def documents(spec: RunRequest, settings: Settings | None = None) -> tuple[dict, dict]:
     plan = plan_job(spec, settings or Settings())
     return as_dict(plan.configmap), as_dict(plan.job)
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.eval_id[:8])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.run_id[:8])
 def test_job_and_configmap_validate_against_the_kubernetes_schemas(spec):
     for doc in documents(spec):
         assert schema_errors(doc) == []
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.eval_id[:8])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.run_id[:8])
 def test_job_and_configmap_are_faithful_client_models(spec):
     for doc in documents(spec):
         assert model_roundtrip_errors(doc) == []
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.eval_id[:8])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.run_id[:8])
 def test_job_follows_every_evaluation_rule(spec):
     _, job = documents(spec)
     assert evaluation_job_violations(job) == []
@@ -51,14 +52,14 @@ def test_job_fields_come_from_the_evaluation():
     _, job = documents(spec)
     pod = job["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert job["metadata"]["labels"] == {"app": "evaluation", "eval-id": spec.eval_id, "created-by": "evalplatform"}
-    assert job["spec"]["activeDeadlineSeconds"] == spec.timeout_s + Settings().k8s_start_timeout_s
+    assert job["metadata"]["labels"] == {"app": "evaluation", "eval-id": spec.run_id, "created-by": "evalplatform"}
+    assert job["spec"]["activeDeadlineSeconds"] == spec.limits.timeout_s + Settings().k8s_start_timeout_s
     assert job["spec"]["ttlSecondsAfterFinished"] == Settings().k8s_ttl_s
     assert container["resources"]["limits"]["memory"] == "2048Mi"
     assert quantity(container["resources"]["limits"]["cpu"]) == 2
     assert container["image"] == Settings().k8s_images["python-ml"]
     assert pod["priorityClassName"] == "evaluation-high"
-    assert str(spec.timeout_s) in container["command"]   # the runner's exact timeout
+    assert str(spec.limits.timeout_s) in container["command"]   # the runner's exact timeout
     assert pod["volumes"][0]["configMap"]["name"] == job["metadata"]["name"]
 
 
@@ -113,20 +114,20 @@ def test_negative_control_schema_and_model_checks_reject_unknown_or_mistyped_fie
 
 
 def test_code_up_to_the_configmap_limit_fits_and_more_is_refused():
-    fits = ExecutionSpec(eval_id="big", code="#" * CONFIGMAP_MAX_BYTES)
+    fits = RunRequest(run_id="big", code="#" * CONFIGMAP_MAX_BYTES)
     assert as_dict(plan_job(fits, Settings()).configmap)["data"]["main.py"] == fits.code
     with pytest.raises(CodeTooLarge):
-        plan_job(ExecutionSpec(eval_id="big", code="é" * (CONFIGMAP_MAX_BYTES // 2 + 1)), Settings())
+        plan_job(RunRequest(run_id="big", code="é" * (CONFIGMAP_MAX_BYTES // 2 + 1)), Settings())
 
 
 def test_an_environment_without_an_image_is_refused():
     with pytest.raises(ValueError, match="no image"):
-        plan_job(ExecutionSpec(eval_id="x", code="pass", environment="ruby"), Settings())
+        plan_job(RunRequest(run_id="x", code="pass", environment="ruby"), Settings())
 
 
 @pytest.mark.parametrize("eval_id", ["demo", "A.b_c-9", "x" * 80, "with space/and:colon", "-edge-"])
 def test_names_and_labels_are_valid_for_any_eval_id(eval_id):
-    _, job = documents(ExecutionSpec(eval_id=eval_id, code="pass"))
+    _, job = documents(RunRequest(run_id=eval_id, code="pass"))
     assert schema_errors(job) == []
     label = eval_label(eval_id)
     assert len(label) <= 63 and label[0].isalnum() and label[-1].isalnum()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 
-from evalplatform.k8s.logs import live_prefix, split_log
-from evalplatform.k8s.runner import EXIT_TIMEOUT, TRAILER
+from evalplatform.executor.kubernetes.logs import live_prefix, split_log
+from evalplatform.executor.kubernetes.runner import EXIT_TIMEOUT, TRAILER
 from support.waiting import until
 from tests.k8s.container import runner_log
 

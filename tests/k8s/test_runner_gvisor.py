@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from evalplatform.k8s.logs import split_log
-from evalplatform.k8s.manifest import RUNNER_SOURCE
+from evalplatform.executor.kubernetes.logs import split_log
+from evalplatform.executor.kubernetes.manifest import RUNNER_SOURCE
 
 RUNSC = shutil.which("runsc")
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from evalplatform.executor.base import ExecutionSpec
-from evalplatform.k8s.manifest import as_dict, plan_job
-from steps import k8s_steps
+from evalplatform.executor.kubernetes.manifest import as_dict, plan_job
+from evalplatform.run import RunRequest
+from features import test_kubernetes as k8s_steps
 from support.kubernetes import Cluster
 from tests.k8s.emulator import Emulator, Script
 from tests.k8s.render import render
@@ -45,7 +45,7 @@ def test_negative_control_the_cluster_level_steps_fail_on_an_empty_cluster(appli
 
 def test_the_job_steps_read_an_evaluation_job_and_judge_its_ttl(applied_cluster, k8s_settings):
     emulator, cluster = applied_cluster
-    plan = plan_job(ExecutionSpec(eval_id="3f1c2a7e-8b0d-4c55-9d0e-5a1b2c3d4e5f", code="pass"),
+    plan = plan_job(RunRequest(run_id="3f1c2a7e-8b0d-4c55-9d0e-5a1b2c3d4e5f", code="pass"),
                     k8s_settings(emulator.url, k8s_namespace=NAMESPACE))
     cluster.batch.create_namespaced_job(NAMESPACE, as_dict(plan.job))
     job, = k8s_steps.jobs_of(cluster, "3f1c2a7e-8b0d-4c55-9d0e-5a1b2c3d4e5f")

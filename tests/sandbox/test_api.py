@@ -38,12 +38,11 @@ def test_unknown_or_unavailable_engine_is_refused_with_what_to_do():
             Sandbox("gvisor")
 
 
-def test_default_limits_cap_requests_at_the_settings_maxima():
-    settings = Settings(max_timeout_s=60, max_memory_mb=512, default_timeout_s=30)
-    assert default_limits(settings).timeout_s == 30
-    capped = default_limits(settings, timeout_s=999, memory_mb=99999)
-    assert (capped.timeout_s, capped.memory_mb) == (60, 512)
-    assert default_limits(settings, timeout_s=5).cpu_time_s == 5
+def test_default_limits_fill_what_a_request_leaves_unset_from_the_settings():
+    settings = Settings(default_timeout_s=30, default_memory_mb=128)
+    assert (default_limits(settings).timeout_s, default_limits(settings).memory_mb) == (30, 128)
+    asked = default_limits(settings, timeout_s=5, memory_mb=64, cpu_cores=0.5)
+    assert (asked.timeout_s, asked.memory_mb, asked.cpu_cores, asked.cpu_time_s) == (5, 64, 0.5, 5)
     assert default_limits(Settings(output_limit_bytes=4096)).stderr_bytes == 4096
 
 
@@ -78,12 +77,14 @@ def test_the_same_run_id_cannot_run_twice_at_once():
     assert run.finish().reason == "killed"
 
 
-def test_describe_reports_engine_cgroups_and_limits():
+def test_describe_reports_engine_cgroups_capabilities_and_limits():
     info = Sandbox("bwrap").describe()
     assert info["engine"] == "bwrap" and info["version"]
     assert info["cgroup"]["version"] in (1, 2)
     assert {"memory", "pids"} <= set(info["cgroup"]["controllers"])
-    assert info["default_limits"]["stdout_bytes"] > 0
+    assert {"memory_limit", "pids_limit", "network_isolation", "timeout"} <= set(info["capabilities"])
+    assert "gvisor" not in info["capabilities"]
+    assert info["limits"]["output_limit_bytes"] > 0 and info["limits"]["pids"] == Settings().pids_limit
 
 
 def test_seccomp_policy_lists_every_required_syscall():

@@ -10,14 +10,15 @@ import os
 import subprocess
 import tempfile
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from evalplatform.run import RunRequest, default_limits
 from evalplatform.sandbox import engines
 from evalplatform.sandbox.engines import gvisor
 from evalplatform.sandbox.engines.base import RunPlan
-from evalplatform.sandbox.types import Limits
 from support import probes
 from tests.sandbox.conftest import (host_processes_with, run_bare, run_code, run_probe,
                                     small_limits)
@@ -100,9 +101,9 @@ def test_killed_run_leaves_no_runsc_process_or_state(sandbox):
 def _plan(workdir: Path, program: list[str]) -> RunPlan:
     code = workdir / "code"
     code.mkdir()
-    return RunPlan(run_id="t-setup", program=program, env={"PATH": "/usr/bin:/bin"},
-                   ro_binds=["/usr", "/bin", "/lib", "/lib64"], code_dir=str(code),
-                   workdir=str(workdir), limits=Limits())
+    return RunPlan(request=RunRequest(run_id="t-setup", code=""), program=program,
+                   env={"PATH": "/usr/bin:/bin"}, ro_binds=["/usr", "/bin", "/lib", "/lib64"],
+                   code_dir=str(code), workdir=str(workdir))
 
 
 @pytest.mark.parametrize("program, setup_failed", [(["/nonexistent-program"], True),
@@ -112,7 +113,7 @@ def test_setup_error_tells_runsc_failures_from_the_programs(program, setup_faile
     with tempfile.TemporaryDirectory() as workdir:
         plan = _plan(Path(workdir), program)
         try:
-            done = subprocess.run(engine.command(plan), capture_output=True, input=b"",
+            done = subprocess.run(engine.launch(plan).argv, capture_output=True, input=b"",
                                   env={}, cwd=workdir, timeout=30)
             assert done.returncode == 128, done
             assert bool(engine.setup_error(plan)) == setup_failed, engine.setup_error(plan)
@@ -134,7 +135,7 @@ def test_setup_error_reports_a_sentry_crash(tmp_path):
 def test_bundle_config_holds_the_plan(tmp_path):
     plan = _plan(tmp_path, ["/usr/bin/python3", "-I", "/eval/main.py"])
     engine = engines.get_engine("gvisor")
-    argv = engine.command(plan)
+    argv = engine.launch(plan).argv
     assert {"--network=none", "--platform=ptrace", "--ignore-cgroups", "--oci-seccomp"} <= set(argv)
     config = json.loads((tmp_path / gvisor.BUNDLE_NAME / "config.json").read_text())
     process = config["process"]
@@ -146,7 +147,7 @@ def test_bundle_config_holds_the_plan(tmp_path):
     assert binds["/eval"]["source"] == plan.code_dir
     denied = config["linux"]["seccomp"]["syscalls"][0]["names"]
     assert {"mount", "unshare", "ptrace", "bpf", "keyctl"} <= set(denied)
-    assert engine.host_pids(Limits(pids=16)) > 55 + 16 * 13    # measured, docs/gvisor.md
+    assert engine.host_pids(replace(default_limits(), pids=16)) > 55 + 16 * 13    # measured, docs/gvisor.md
 
 
 def test_a_run_leaves_the_hosts_dev_null_to_root(sandbox):

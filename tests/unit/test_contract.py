@@ -1,4 +1,4 @@
-"""The contract's state machine table says what ../shared/platform-contract.md says."""
+"""The contract's state machine table says what docs/contract.md says."""
 
 from evalplatform import contract as c
 

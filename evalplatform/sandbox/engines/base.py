@@ -1,11 +1,17 @@
 """What a sandbox engine is.
 
-An engine turns a RunPlan into the argv of one host process that runs the plan's
-program isolated (network namespace with only `lo`, read-only binds, scratch tmpfs,
-emptied environment, uid 65534, no capabilities, no_new_privs, seccomp, PID namespace
-with an init, own hostname). Everything around that process is the runner's job
-(sandbox/runner.py): the cgroup it is started in, pipes and output caps, the wall-clock
-timeout, cancellation, killing the tree, and reading how it ended.
+An engine turns a RunPlan into one host process that runs the plan's program isolated
+(network namespace with only `lo`, read-only binds, scratch tmpfs, emptied environment,
+uid 65534, no capabilities, no_new_privs, seccomp, PID namespace with an init, own
+hostname). Everything around that process is the runner's job (sandbox/runner.py): the
+cgroup it is started in, the rlimits, pipes and output caps, the wall-clock timeout,
+cancellation, killing the tree, and reading how it ended.
+
+Two small protocols instead of one base class with optional methods: every engine is an
+`Engine` (availability, launch, setup_error); an engine whose host process is a runtime
+of its own (gVisor's Sentry, gofer and `runsc run`) is also a `ResidentRuntime`: it needs
+room in the run's cgroup, sets the program's rlimits inside, and leaves state to kill and
+clean up. nsjail and bubblewrap are only Engines.
 
 Engines never fall back to a bare subprocess: an engine that cannot isolate reports
 itself unavailable.
@@ -14,19 +20,23 @@ itself unavailable.
 from __future__ import annotations
 
 import os
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Protocol, runtime_checkable
 
-from evalplatform.sandbox.types import Limits
+from evalplatform.run import Limits, RunRequest
 
+# What every engine isolates (no network but `lo`, a read-only root of its own), in
+# /api/platform's words.
+ISOLATION = frozenset({"network_isolation", "filesystem_isolation"})
 # The highest Linux signal number: a return code above 128 + SIGRTMAX is an exit code.
 SIGRTMAX = 64
 
 
 @dataclass
 class RunPlan:
-    run_id: str
+    """A run's request laid out on this host: what the engine starts, and where."""
+
+    request: RunRequest
     program: list[str]            # argv inside the sandbox, e.g. [python, "-I", "/eval/main.py"]
     env: dict[str, str]           # the whole environment inside: PATH, HOME, LANG, EVAL_ID
     ro_binds: list[str]           # host paths bound read-only at the same path
@@ -36,11 +46,18 @@ class RunPlan:
     hostname: str = "sandbox"
     uid: int = 65534
     gid: int = 65534
-    limits: Limits = field(default_factory=Limits)
     workdir: str = ""             # host dir private to this run (bundles etc.), removed after
     # Paths inside the ro binds hidden behind an empty read-only directory (the host's
     # {workdir}/empty), e.g. the base interpreter's site-packages: see plan_layout().
     masked: list[str] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> str:
+        return self.request.run_id
+
+    @property
+    def limits(self) -> Limits:
+        return self.request.limits
 
 
 EMPTY_DIR_NAME = "empty"          # {workdir}/empty: the runner creates it, mode 0555
@@ -96,57 +113,53 @@ class Availability:
     detail: str = ""              # when not ok: what to install or enable
 
 
-class Engine(ABC):
-    name: str = ""
-    # The runner sets the program's rlimits (CPU time, file size, core, open files) on the
-    # engine's host process, and the program inherits them. An engine whose host process
-    # is a runtime that must not be so limited (runsc writes a large memory file) sets
-    # this False and applies the limits inside instead.
-    rlimits_on_host: bool = True
+class Engine(Protocol):
+    """What every engine does."""
 
-    def host_pids(self, limits: Limits) -> int:
-        """pids.max of the run's cgroup (engines with many host tasks of their own add them)."""
-        return limits.pids
+    name: str
+    # The isolation it gives, in /api/platform's words (the runner and the cgroup add theirs).
+    capabilities: frozenset[str]
 
-    def host_memory_mb(self, limits: Limits) -> int:
-        """Memory limit of the run's cgroup (engines with a resident runtime add its share)."""
-        return limits.memory_mb
-
-    @abstractmethod
     def availability(self) -> Availability:
         """Can this engine isolate on this host? Cheap; cached by callers."""
 
-    @abstractmethod
-    def command(self, plan: RunPlan) -> list[str]:
-        """The host argv that runs plan.program isolated. May write files under plan.workdir."""
-
     def launch(self, plan: RunPlan) -> Launch:
-        """The host process to start. Engines that hand it files by descriptor override this."""
-        return Launch(self.command(plan))
+        """The host process that runs plan.program isolated. May write files under plan.workdir."""
 
     def setup_error(self, plan: RunPlan) -> Optional[str]:
         """After the host process ended: why the engine failed before the program ran, or
         None. The runner then reports reason sandbox_error instead of the exit status."""
-        return None
 
-    def cleanup(self, plan: RunPlan) -> None:
-        """Remove anything the engine left for this run besides plan.workdir (e.g. runsc state)."""
+
+@runtime_checkable
+class ResidentRuntime(Protocol):
+    """An engine whose host process is a runtime of its own, which the program's limits
+    must not bind: the runner then leaves the rlimits to the engine (set inside), gives
+    the run's cgroup room for the runtime, and calls `kill` and `cleanup`."""
+
+    def host_pids(self, limits: Limits) -> int:
+        """pids.max of the run's cgroup: the program's limits.pids plus the runtime's tasks."""
+
+    def host_memory_mb(self, limits: Limits) -> int:
+        """Memory limit of the run's cgroup: the program's plus the runtime's own."""
 
     def kill(self, plan: RunPlan) -> None:
-        """Engine-specific kill, beyond the runner killing the cgroup (e.g. `runsc kill`)."""
+        """Kill the program through the runtime (the runner then kills the cgroup)."""
 
-    def decode_exit(self, returncode: int) -> tuple[Optional[int], Optional[int]]:
-        """(exit_code, signal) of the program from the host process's return code.
+    def cleanup(self, plan: RunPlan) -> None:
+        """Remove what the runtime left for this run besides plan.workdir (e.g. runsc state)."""
 
-        Default: a negative return code is the signal that killed the host process; a
-        code of 128+N from an init (tini, bwrap's pid 1, nsjail) means signal N. Linux
-        signals stop at SIGRTMAX (64), so 193..255 can only be exit codes; 129..192 stay
-        ambiguous (a program's own `sys.exit(137)` reads as signal 9), as in a shell.
-        Engines with an unambiguous channel (an init that reports the raw wait status)
-        override this.
-        """
-        if returncode < 0:
-            return None, -returncode
-        if 128 < returncode <= 128 + SIGRTMAX:
-            return None, returncode - 128
-        return returncode, None
+
+def decode_exit(returncode: int) -> tuple[Optional[int], Optional[int]]:
+    """(exit_code, signal) of the program from the engine's host process's return code.
+
+    A negative return code is the signal that killed the host process; a code of 128+N
+    from an init (tini, bwrap's pid 1, runsc) means signal N. Linux signals stop at
+    SIGRTMAX (64), so 193..255 can only be exit codes; 129..192 stay ambiguous (a
+    program's own `sys.exit(137)` reads as signal 9), as in a shell.
+    """
+    if returncode < 0:
+        return None, -returncode
+    if 128 < returncode <= 128 + SIGRTMAX:
+        return None, returncode - 128
+    return returncode, None

@@ -26,8 +26,7 @@ from typing import Optional
 
 from evalplatform import failpoints
 from evalplatform.sandbox import hostview, seccomp
-from evalplatform.sandbox.engines.base import (Availability, Engine, Launch, RunPlan,
-                                               plan_layout)
+from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 STATUS_NAME = "bwrap-status.json"
 KEPT_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
@@ -45,8 +44,9 @@ def _parents(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-class BwrapEngine(Engine):
+class BwrapEngine:
     name = "bwrap"
+    capabilities = ISOLATION
 
     def availability(self) -> Availability:
         missing = [tool for tool in ("bwrap", "setpriv", "env") if not shutil.which(tool)]
@@ -69,9 +69,6 @@ class BwrapEngine(Engine):
         status_fd = os.open(Path(plan.workdir) / STATUS_NAME,
                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         return Launch(self._argv(plan, program_fd, status_fd), (program_fd, status_fd))
-
-    def command(self, plan: RunPlan) -> list[str]:
-        raise NotImplementedError("bwrap needs descriptors: use launch()")
 
     def _argv(self, plan: RunPlan, seccomp_fd: int, status_fd: int) -> list[str]:
         # `env -i`: the launching shell exports PWD (bash also _ and SHLVL), and bwrap's

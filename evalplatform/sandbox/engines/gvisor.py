@@ -40,9 +40,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from evalplatform.run import Limits, RunRequest
 from evalplatform.sandbox import hostview, seccomp
-from evalplatform.sandbox.engines.base import (Availability, Engine, RunPlan, plan_layout)
-from evalplatform.sandbox.types import Limits
+from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 BUNDLE_NAME = "gvisor-bundle"
 STATE_NAME = "gvisor-state"
@@ -177,26 +177,28 @@ def _version() -> str:
     return first.removeprefix("runsc version ").strip()
 
 
-class GVisorEngine(Engine):
+class GVisorEngine:
+    """An Engine and a ResidentRuntime (engines/base.py). The runner's host rlimits would
+    bind the Sentry, not the program: RLIMIT_FSIZE caps the Sentry's own memory file (it
+    cannot even map the vDSO) and RLIMIT_CPU counts the Sentry's work for every syscall.
+    The program gets its limits from the spec instead."""
+
     name = "gvisor"
-    # The runner's host rlimits would bind the Sentry, not the program: RLIMIT_FSIZE caps
-    # the Sentry's own memory file (it cannot even map the vDSO) and RLIMIT_CPU counts the
-    # Sentry's work for every syscall. The program gets its limits from the spec instead.
-    rlimits_on_host = False
+    capabilities = ISOLATION | {"gvisor"}
 
     def availability(self) -> Availability:
         return _availability()
 
-    def command(self, plan: RunPlan) -> list[str]:
+    def launch(self, plan: RunPlan) -> Launch:
         bundle = Path(plan.workdir) / BUNDLE_NAME
         bundle.mkdir(mode=0o711)
         mounts = _make_rootfs(plan, bundle / "rootfs")
         (bundle / "config.json").write_text(json.dumps(oci_config(plan, mounts), indent=1))
         state_dir(plan).mkdir(mode=0o700)
-        return [runsc_binary(), "--root", str(state_dir(plan)),
-                "--log", str(Path(plan.workdir) / LOG_NAME),
-                "--panic-log", str(Path(plan.workdir) / PANIC_LOG_NAME), *RUNSC_FLAGS,
-                "run", "--bundle", str(bundle), container_id(plan)]
+        return Launch([runsc_binary(), "--root", str(state_dir(plan)),
+                       "--log", str(Path(plan.workdir) / LOG_NAME),
+                       "--panic-log", str(Path(plan.workdir) / PANIC_LOG_NAME), *RUNSC_FLAGS,
+                       "run", "--bundle", str(bundle), container_id(plan)])
 
     def host_pids(self, limits: Limits) -> int:
         """The run's cgroup also holds `runsc run`, the gofer and the Sentry (Go runtimes,
@@ -262,13 +264,14 @@ def _availability() -> Availability:
     with tempfile.TemporaryDirectory(prefix="evalplatform-gvisor-probe-") as workdir:
         code = Path(workdir) / "code"
         code.mkdir()
-        plan = RunPlan(run_id="availability", program=["/bin/true"], env={"PATH": "/usr/bin:/bin"},
+        plan = RunPlan(request=RunRequest(run_id="availability", code=""),
+                       program=["/bin/true"], env={"PATH": "/usr/bin:/bin"},
                        ro_binds=["/usr", "/bin", "/lib", "/lib64"], code_dir=str(code),
                        workdir=workdir)
         try:
             # input="": stdin is an empty pipe. runsc hands its stdio to the container
             # user, so an inherited /dev/null would end up owned by uid 65534.
-            done = subprocess.run(engine.command(plan), capture_output=True, text=True,
+            done = subprocess.run(engine.launch(plan).argv, capture_output=True, text=True,
                                   input="", env={}, cwd=workdir, timeout=PROBE_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             engine.kill(plan)

@@ -20,7 +20,7 @@ from typing import Optional
 
 from evalplatform import failpoints
 from evalplatform.sandbox import hostview, seccomp
-from evalplatform.sandbox.engines.base import Availability, Engine, RunPlan, plan_layout
+from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 LOG_NAME = "nsjail.log"
@@ -47,8 +47,9 @@ def tini_binary() -> Optional[str]:
     return None
 
 
-class NsjailEngine(Engine):
+class NsjailEngine:
     name = "nsjail"
+    capabilities = ISOLATION
 
     def availability(self) -> Availability:
         binary, tini = nsjail_binary(), tini_binary()
@@ -64,7 +65,7 @@ class NsjailEngine(Engine):
             return Availability(False, version, "nsjail without user namespaces needs root")
         return Availability(True, version)
 
-    def command(self, plan: RunPlan) -> list[str]:
+    def launch(self, plan: RunPlan) -> Launch:
         proc_config = Path(plan.workdir) / PROC_CONFIG_NAME   # /proc read-only, then its masks
         proc_config.write_text(hostview.nsjail_config())
         argv = [
@@ -93,7 +94,7 @@ class NsjailEngine(Engine):
             argv += ["--bindmount", device]
         for key, value in plan.env.items():
             argv += ["--env", f"{key}={value}"]
-        return argv + ["--", tini_binary(), "--", *plan.program]
+        return Launch(argv + ["--", tini_binary(), "--", *plan.program])
 
     def setup_error(self, plan: RunPlan) -> Optional[str]:
         try:
