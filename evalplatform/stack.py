@@ -30,8 +30,8 @@ from typing import Callable, Optional
 from evalplatform import pgcluster
 from evalplatform.cli.connection import URL_KEYS as CLIENT_URL_KEYS
 from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
-from evalplatform.supervise import (RESTARTS_KEY, RestartPolicy, Service, Supervisor, free_port,
-                                    port_is_free, start_time)
+from evalplatform.state import RESTARTS_KEY
+from evalplatform.supervise import RestartPolicy, Service, Supervisor, free_port, port_is_free, start_time
 
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 

@@ -8,7 +8,6 @@ sessions of their own); and how one that dies on its own is started again (Super
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -204,9 +203,6 @@ class Service:
 # Supervision: restart what dies
 # ---------------------------------------------------------------------------------------
 
-RESTARTS_KEY = "evalplatform:supervisor:restarts"   # hash: service name -> ServiceRecord JSON
-
-
 @dataclass(frozen=True)
 class RestartPolicy:
     """How a dead service is restarted: after `first_delay_s`, doubling for each death that
@@ -373,7 +369,3 @@ class Supervisor:
         record.state, record.last_restart_at, self._dirty = "running", _utc_now(), True
         self._log(f"{service.name} restarted (pid {service.pid}), restart {record.restarts}")
 
-
-def read_restarts(client) -> dict[str, dict]:
-    """The published records (a Redis client on the state database): name -> record."""
-    return {name.decode(): json.loads(raw) for name, raw in sorted(client.hgetall(RESTARTS_KEY).items())}

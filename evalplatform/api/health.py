@@ -95,9 +95,8 @@ def compute() -> dict:
 
 
 def _supervision() -> dict[str, dict]:
-    from evalplatform.supervise import read_restarts
     try:
-        return read_restarts(state.client())
+        return state.supervisor_restarts()
     except Exception:   # Redis down: the services entry already says so
         return {}
 

@@ -39,9 +39,8 @@ def snapshot(urls: dict) -> dict:
     from evalplatform import state
     state.init(urls["REDIS_URL"])
     running = {eval_id: state.running_info(eval_id) for eval_id in sorted(state.running_ids())}
-    from evalplatform.supervise import read_restarts
     return {"running": running, "queues": queue_lengths(urls["CELERY_BROKER_URL"]),
-            "supervision": read_restarts(state.client()), "keys": state.keys_snapshot()}
+            "supervision": state.supervisor_restarts(), "keys": state.keys_snapshot()}
 
 
 def run(args: argparse.Namespace) -> int:

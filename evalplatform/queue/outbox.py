@@ -5,8 +5,9 @@ _after_commit). A process that dies between the two (a SIGKILLed worker), or a R
 is down at that moment, leaves a terminal status committed and never announced, and a
 subscriber waiting on `evaluation:completed` waits forever. So:
 
-- a terminal status is published together with a mark in PUBLISHED_KEY (a sorted set:
-  eval id -> when), in one Redis transaction: both happen or neither (publish_marked);
+- a terminal status is published together with a mark in state.PUBLISHED_KEY (a sorted
+  set: eval id -> when), in one Redis transaction: both happen or neither
+  (state.publish_marked);
 - the reaper's leader (recovery.Reaper.tick) reads the events committed since its cursor
   (CURSOR_KEY: the last evaluation_events id it has looked at), once they are SETTLE_S old
   (time for the normal publish to have happened), and publishes each terminal one that
@@ -22,7 +23,6 @@ is not looked at again.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime, timedelta, timezone
@@ -33,7 +33,6 @@ from evalplatform import contract
 
 log = logging.getLogger(__name__)
 
-PUBLISHED_KEY = "evalplatform:outbox:published"
 CURSOR_KEY = "evalplatform:outbox:cursor"
 SETTLE_S = 5.0
 MARK_TTL_S = 3600
@@ -44,14 +43,6 @@ BATCH = 1000
 def message(eval_id: str, status: str, reason, at) -> dict:
     """The contract's pub/sub message ({eval_id, status, reason, at})."""
     return {"eval_id": eval_id, "status": status, "reason": reason, "at": at}
-
-
-def publish_marked(client, channel: str, payload: dict) -> None:
-    """PUBLISH the terminal status and mark it published, atomically (MULTI/EXEC)."""
-    pipe = client.pipeline(transaction=True)
-    pipe.publish(channel, json.dumps(payload))
-    pipe.zadd(PUBLISHED_KEY, {payload["eval_id"]: time.time()})
-    pipe.execute()
 
 
 def _start_cursor(session, now: datetime) -> int:
@@ -87,13 +78,13 @@ def republish_unmarked(settle_s: float = SETTLE_S, batch: int = BATCH) -> int:
     if terminal:
         pipe = client.pipeline(transaction=False)
         for row in terminal:
-            pipe.zscore(PUBLISHED_KEY, row.eval_id)
+            pipe.zscore(state.PUBLISHED_KEY, row.eval_id)
         marks = pipe.execute()
     republished = 0
     for row, mark in zip(terminal, marks):
         if mark is None:
-            publish_marked(client, state.channel(row.to_status),
-                           message(row.eval_id, row.to_status, row.reason, row.at.isoformat()))
+            state.publish_marked(state.channel(row.to_status),
+                                 message(row.eval_id, row.to_status, row.reason, row.at.isoformat()))
             log.warning("evaluation %s: its terminal status %s had not been published; published now",
                         row.eval_id, row.to_status)
             republished += 1
@@ -102,6 +93,6 @@ def republish_unmarked(settle_s: float = SETTLE_S, batch: int = BATCH) -> int:
         pipe.set(CURSOR_KEY, settled[-1].id)
     elif raw is None:
         pipe.set(CURSOR_KEY, cursor)
-    pipe.zremrangebyscore(PUBLISHED_KEY, "-inf", time.time() - MARK_TTL_S)
+    pipe.zremrangebyscore(state.PUBLISHED_KEY, "-inf", time.time() - MARK_TTL_S)
     pipe.execute()
     return republished
