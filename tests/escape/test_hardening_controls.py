@@ -1,5 +1,6 @@
-"""Negative controls of the hardening probes (tests/sandbox/test_hardening.py): run bare
-on this host, each sees the breach the sandbox must prevent."""
+"""Negative controls of the hardening probes with the platform's own parameters
+(tests/sandbox/test_hardening.py; test_controls.py runs them with the feature's): run
+bare on this host, each sees the breach the sandbox must prevent."""
 
 from __future__ import annotations
 
