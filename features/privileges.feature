@@ -29,6 +29,10 @@ Feature: Code runs without privileges
     When an evaluation tries to set up an io_uring, and to enter and register one
     Then each call is refused, as denied or as not implemented
 
+  Scenario: No vsock socket, which reaches past the network namespace to the hypervisor, can be made
+    When an evaluation tries to make vsock sockets
+    Then the attempt is blocked
+
   Scenario: setuid(0) fails
     When an evaluation tries to become root with setuid(0)
     Then the attempt is blocked

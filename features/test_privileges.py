@@ -64,6 +64,11 @@ def io_uring_refused(context):
     assert not answered, f"not refused (EPERM or ENOSYS expected): {answered}"
 
 
+@when("an evaluation tries to make vsock sockets")
+def make_vsock(context, sandbox):
+    context.probe(sandbox, "net_vsock")
+
+
 @when(parsers.parse("an evaluation reads {needed}, which the interpreter needs, and these, "
                     "which describe the host:"))
 def read_host_facts(context, sandbox, needed, datatable):

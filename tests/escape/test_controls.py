@@ -200,8 +200,15 @@ def _host_facts(tmp_path, stack, monkeypatch):
             and v["detail"]["visible_missing"] == [])
 
 
+def _vsock(tmp_path, stack, monkeypatch):
+    if not Path("/dev/vsock").exists():
+        pytest.skip("this host has no vsock (/dev/vsock): no breach to see")
+    return {}, lambda v: v["detail"]["stream"] == "created"
+
+
 CONTROLS = {
     "seccomp_io_uring": _io_uring,
+    "net_vsock": _vsock,
     "proc_host_facts": _host_facts,
     "priv_not_root": _ids,
     "priv_setuid_root": _setuid,

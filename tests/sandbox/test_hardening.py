@@ -42,3 +42,9 @@ def test_proc_and_sys_show_only_what_the_interpreter_needs(sandbox):
     verdict = run_probe(sandbox, "proc_host_facts", hidden=hidden, visible=list(hostview.VISIBLE))
     assert verdict["blocked"], verdict
     assert verdict["detail"]["visible_missing"] == [], verdict
+
+
+@pytest.mark.parametrize("sandbox", ALL_ENGINES, indirect=True)
+def test_no_vsock_socket_can_be_made(sandbox):
+    verdict = run_probe(sandbox, "net_vsock")
+    assert verdict["blocked"], verdict
