@@ -72,7 +72,8 @@ def run(argv: list[str], stdin: Optional[str] = None) -> None:
         raise ClusterError(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
 
 
-def server_args(data: Path, port: int, socket_dir: Path, durable: bool) -> list[str]:
+def server_args(data: Path, port: int, socket_dir: Path, durable: bool,
+                addresses: tuple[str, ...] | list[str] = ("127.0.0.1",)) -> list[str]:
     """The postgres command line: loopback on `port`, its socket in `socket_dir`.
 
     `durable` (a --data-dir cluster): PostgreSQL's defaults, fsync, synchronous commit and
@@ -80,7 +81,7 @@ def server_args(data: Path, port: int, socket_dir: Path, durable: bool) -> list[
     kept, so nothing is lost when a crash loses its last commits.
     """
     args = [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
-            "-c", "listen_addresses=127.0.0.1",
+            "-c", f"listen_addresses={','.join(addresses)}",
             "-c", f"unix_socket_directories={socket_dir}",
             "-c", "max_connections=300",
             "-c", "log_min_messages=warning"]
@@ -90,6 +91,13 @@ def server_args(data: Path, port: int, socket_dir: Path, durable: bool) -> list[
                  # after a SIGKILL (posix segments would stay in /dev/shm)
                  "-c", "dynamic_shared_memory_type=mmap"]
     return as_postgres(args)
+
+
+def write_hba(data: Path, networks: list[str]) -> None:
+    """pg_hba.conf: PG_HBA, and the platform's role trusted from each of `networks` (the
+    links a stack's `listen_on` serves: made by the operator or a test for its workers)."""
+    extra = "".join(f"host {DB_NAME} {DB_ROLE} {network} trust\n" for network in networks)
+    (data / "pg_hba.conf").write_text(PG_HBA + extra)
 
 
 def _migrations_hash() -> str:

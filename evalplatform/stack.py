@@ -16,8 +16,10 @@ logged (logs/supervisor.log) and recorded in Redis for `evalplatform state` and
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -36,6 +38,7 @@ from evalplatform.supervise import RestartPolicy, Service, Supervisor, free_port
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+LOOPBACK = "127.0.0.1"
 # The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
 # both are the stack's own, never inherited (see Stack._process_env).
 STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
@@ -83,7 +86,8 @@ class Stack:
     def __init__(self, workers: Optional[int] = None, data_dir: Optional[str] = None,
                  env: Optional[dict[str, str]] = None, with_api: bool = True,
                  with_workers: bool = True, supervise: bool = True,
-                 restart_policy: RestartPolicy = RestartPolicy(), echo=None):
+                 restart_policy: RestartPolicy = RestartPolicy(), echo=None,
+                 listen_on: tuple[str, ...] = ()):
         self.worker_count = 1 if workers is None else workers
         self.data_dir = Path(data_dir).resolve() if data_dir else None
         self.extra_env = dict(env or {})
@@ -96,42 +100,59 @@ class Stack:
         self._started = False
         self.supervise, self.restart_policy, self.echo = supervise, restart_policy, echo
         self.supervisor: Optional[Supervisor] = None
+        # Interfaces ("169.254.213.1/30") where Redis and PostgreSQL also listen, trusting
+        # the interface's network: how workers on other hosts join (docs/stack.md).
+        self.listen_on = [ipaddress.ip_interface(i) for i in listen_on]
+        # Redis refuses other hosts without a password (protected mode): a stack reachable
+        # beyond loopback gets one of its own, in every Redis URL it hands out.
+        self.redis_password = secrets.token_urlsafe(24) if self.listen_on else None
 
     # -- configuration -------------------------------------------------------------------
 
     @property
     def urls(self) -> dict[str, str]:
         """The URLs a client of this stack needs (the env file's lines)."""
-        redis = f"redis://127.0.0.1:{self._ports['redis']}"
+        return self.urls_at(LOOPBACK)
+
+    def urls_at(self, host: str) -> dict[str, str]:
+        """The URLs with `host` for 127.0.0.1: for a worker that reaches the stack through
+        one of its `listen_on` addresses (the API stays on loopback)."""
+        auth = f":{self.redis_password}@" if self.redis_password else ""
+        redis = f"redis://{auth}{host}:{self._ports['redis']}"
         return {
-            "API_URL": f"http://127.0.0.1:{self._ports['api']}/api",
+            "API_URL": f"http://{LOOPBACK}:{self._ports['api']}/api",
             "REDIS_URL": f"{redis}/{REDIS_DB_STATE}",
             "CELERY_BROKER_URL": f"{redis}/{REDIS_DB_BROKER}",
             "CELERY_RESULT_BACKEND": f"{redis}/{REDIS_DB_RESULTS}",
             # The libpq form: psql, psycopg and (via store.init) SQLAlchemy all accept it.
-            "DATABASE_URL": f"postgresql://{DB_ROLE}@127.0.0.1:{self._ports['postgres']}/{DB_NAME}",
+            "DATABASE_URL": f"postgresql://{DB_ROLE}@{host}:{self._ports['postgres']}/{DB_NAME}",
         }
 
     @property
     def settings_env(self) -> dict[str, str]:
         """The EVALPLATFORM_* variables every process of the stack gets."""
-        urls = self.urls
+        return self.settings_env_at(LOOPBACK)
+
+    def settings_env_at(self, host: str) -> dict[str, str]:
+        urls = self.urls_at(host)
         return {
             "EVALPLATFORM_DATABASE_URL": urls["DATABASE_URL"].replace(
                 "postgresql://", "postgresql+psycopg://", 1),
             "EVALPLATFORM_REDIS_URL": urls["REDIS_URL"],
             "EVALPLATFORM_BROKER_URL": urls["CELERY_BROKER_URL"],
             "EVALPLATFORM_RESULT_BACKEND": urls["CELERY_RESULT_BACKEND"],
-            "EVALPLATFORM_API_HOST": "127.0.0.1",
+            "EVALPLATFORM_API_HOST": LOOPBACK,
             "EVALPLATFORM_API_PORT": str(self._ports["api"]),
             **self.extra_env,
         }
 
-    def write_env_file(self, path) -> None:
-        """KEY=value lines (the URLs, then the EVALPLATFORM_* settings); written atomically."""
+    def write_env_file(self, path, host: str = LOOPBACK) -> None:
+        """KEY=value lines (the URLs, then the EVALPLATFORM_* settings); written atomically.
+        `host`: one of the `listen_on` addresses, for workers on other hosts."""
         path = Path(path)
-        lines = [f"{k}={v}" for k, v in {**self.urls, **self.settings_env}.items()]
+        lines = [f"{k}={v}" for k, v in {**self.urls_at(host), **self.settings_env_at(host)}.items()]
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.touch(mode=0o600)          # it may hold the Redis password (listen_on)
         tmp.write_text("\n".join(lines) + "\n")
         os.replace(tmp, path)
 
@@ -308,15 +329,18 @@ class Stack:
             shutil.rmtree(pgdata, ignore_errors=True)
             pgcluster.copy_template(pgdata, durable=self.data_dir is not None)
         (pgdata / "postmaster.pid").unlink(missing_ok=True)  # left by a killed earlier run
+        pgcluster.write_hba(pgdata, [str(i.network) for i in self.listen_on])
 
     def _define_services(self) -> None:
         env, logs = self._process_env(), self.dir / "logs"
         persistent = self.data_dir is not None
-        redis_args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self._ports["redis"]),
+        addresses = [LOOPBACK, *(str(i.ip) for i in self.listen_on)]
+        redis_args = ["redis-server", "--bind", *addresses, "--port", str(self._ports["redis"]),
                       "--dir", str(self.dir / "redis"), "--save", "",
-                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes"]
+                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes",
+                      *(["--requirepass", self.redis_password] if self.redis_password else [])]
         pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"],
-                                        self.dir / "pgsock", durable=persistent)
+                                        self.dir / "pgsock", durable=persistent, addresses=addresses)
         self.services = {
             "redis": Service("redis", redis_args, logs / "redis.log", env),
             # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
@@ -345,6 +369,10 @@ class Stack:
 
     def _check_redis(self) -> bool:
         with socket.create_connection(("127.0.0.1", self._ports["redis"]), timeout=1) as conn:
+            if self.redis_password:
+                conn.sendall(f"AUTH {self.redis_password}\r\n".encode())
+                if not conn.recv(64).startswith(b"+OK"):
+                    return False
             conn.sendall(b"PING\r\n")
             return conn.recv(64).startswith(b"+PONG")
 
