@@ -28,6 +28,10 @@ def register(subparsers) -> None:
     parser.add_argument("--engine", choices=["auto", "nsjail", "bwrap", "gvisor"],
                         help="sandbox engine (EVALPLATFORM_SANDBOX_ENGINE)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds to become healthy")
+    parser.add_argument("--listen", action="append", default=[], metavar="ADDR/PREFIX",
+                        help="Redis and PostgreSQL also listen on this interface address, trusting "
+                             "its network (Redis then needs a password); the --env-file names it, "
+                             "for workers on other hosts")
     parser.add_argument("--without-api", action="store_true", help="no API (run your own)")
     parser.add_argument("--without-workers", action="store_true", help="no workers (run your own)")
     parser.set_defaults(func=run)
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     load_settings(**({"sandbox_engine": args.engine} if args.engine else {}))   # SettingsError: one line
     stack = Stack(workers=args.workers, data_dir=args.data_dir, env=env,
                   with_api=not args.without_api, with_workers=not args.without_workers,
-                  echo=sys.stderr)
+                  echo=sys.stderr, listen_on=tuple(args.listen))
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _raise_stop)
     began = time.monotonic()
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         shared.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         stack.write_env_file(shared)
         if args.env_file:
-            stack.write_env_file(args.env_file)
+            stack.write_env_file(args.env_file, **({"host": str(stack.listen_on[0].ip)} if stack.listen_on else {}))
         print(f"evalplatform up in {time.monotonic() - began:.2f}s (logs: {stack.dir}/logs)")
         for key, value in stack.urls.items():
             print(f"{key}={value}")
