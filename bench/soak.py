@@ -77,6 +77,7 @@ class Soak:
         self.grace_s, self.default_timeout_s = grace_s, default_timeout_s
         self.accepted: dict[int, str] = {}      # position in the mix -> eval_id
         self.refused: dict[int, str] = {}       # position -> the answer
+        self.resets: list[str] = []             # status polls that failed to connect (retried)
         self._tickets = itertools.count()
         self._lock = threading.Lock()
 
@@ -105,8 +106,11 @@ class Soak:
                 self.watcher.wait([eval_id], timeout=EVENT_CHECK_S)
                 return
             except TimeoutError:
-                if self.api.status(eval_id)["status"] in TERMINAL:
-                    return
+                try:
+                    if self.api.status(eval_id)["status"] in TERMINAL:
+                        return
+                except OSError as exc:   # requests' ConnectionError too: a GET, safe to ask again
+                    self.resets.append(f"{type(exc).__name__}: {str(exc)[:200]}")
         # still not terminal: counted as stuck (or worse) when the records are read back
 
     def progress(self, started: float, done: threading.Event) -> None:
@@ -206,6 +210,8 @@ def report(soak: Soak, records: dict[str, dict], lost: list[str], settings: Sett
           f"({', '.join(f'{len(v)} {k}' for k, v in leaked.items())})")
     print(f"re-queued:       {requeued} (failed worker_lost: {worker_lost})")
     print(f"unpublished:     {len(unpublished)} (terminal, but never announced on evaluation:{{status}})")
+    print(f"status polls that failed to connect, retried: {len(soak.resets)}"
+          + (f" (first: {soak.resets[0]})" if soak.resets else ""))
     if ended:
         for line in workload.summary_lines([records[i] for i in ended], wall_s):
             print(line)

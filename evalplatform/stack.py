@@ -39,6 +39,7 @@ __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
 LOOPBACK = "127.0.0.1"
+API_KEEP_ALIVE_S = 75
 # The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
 # both are the stack's own, never inherited (see Stack._process_env).
 STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
@@ -348,7 +349,10 @@ class Stack:
                                 stop_signal=signal.SIGINT),
             "api": Service("api", [sys.executable, "-m", "uvicorn", "evalplatform.api.app:app",
                                    "--host", "127.0.0.1", "--port", str(self._ports["api"]),
-                                   "--no-access-log", "--log-level", "warning"],
+                                   "--no-access-log", "--log-level", "warning",
+                                   # longer than a client's idle pooled connection usually waits
+                                   # (5 s by default: a poll every 5 s raced the close, and lost)
+                                   "--timeout-keep-alive", str(API_KEEP_ALIVE_S)],
                            logs / "api.log", env, cwd=str(PROJECT_ROOT), supervised=True),
         }
 
