@@ -7,11 +7,15 @@ VENV        ?= .venv
 VPY         := $(VENV)/bin/python
 ENVS_DIR    ?= /opt/evalplatform/envs
 ML_ENV      := $(ENVS_DIR)/python-ml
-DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iproute2 procps
+DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iproute2 procps chromium
 ML_PACKAGES := numpy pandas scipy scikit-learn
 PYTEST_ARGS ?=
+# The gate's reports (cucumber.json, junit.xml, results.sarif, report.html, summary.json)
+# and its policy: e.g. make acceptance GATE_ARGS="--waivers waivers.yaml --fail-on medium"
+REPORT_DIR  ?= reports
+GATE_ARGS   ?=
 
-.PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean
+.PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean lock
 
 setup: system-packages venv ml-env pg-template
 
@@ -27,11 +31,17 @@ system-packages:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# Exact versions from requirements.lock (what the suite passed with), then a check that they
+# meet requirements.txt's bounds. `make lock` rewrites the lock from this venv.
+$(VENV)/.installed: requirements.txt requirements.lock
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements.lock
 	$(VPY) -m pip install -q -r requirements.txt
 	touch $@
+
+lock:
+	$(VPY) -m evalgate.lock requirements.txt > requirements.lock
 
 # The python-ml sandbox environment: a venv of the platform's base interpreter,
 # outside the project directory, bound read-only into every sandbox that asks for it.
@@ -53,21 +63,23 @@ doctor: setup
 
 # The project's own tests, which include the acceptance suite against the embedded platform.
 # The isolation features run a second time with bubblewrap, so both local engines are gated.
+# The reference platform must pass every scenario: any failure fails (--fail-on low).
 test: setup
-	$(VPY) -m pytest $(PYTEST_ARGS)
-	EVALPLATFORM_SANDBOX_ENGINE=bwrap $(VPY) -m pytest features -m isolation $(PYTEST_ARGS)
+	$(VPY) -m pytest --fail-on=low --report-dir=$(REPORT_DIR) $(PYTEST_ARGS)
+	EVALPLATFORM_SANDBOX_ENGINE=bwrap $(VPY) -m pytest features -m isolation --fail-on=low --report-dir=$(REPORT_DIR)/bwrap $(PYTEST_ARGS)
 
 unit: setup
 	$(VPY) -m pytest tests/unit $(PYTEST_ARGS)
 
-# The main job: the acceptance suite against the embedded platform, with the gherkin reporter.
+# The main job: the acceptance suite against the embedded platform, one line per scenario,
+# every report written to $(REPORT_DIR)/ (docs/reports.md).
 # @chaos scenarios restart the platform's own processes on stacks of their own (about a
 # minute): they run in `make test` and `make chaos`, not here.
 acceptance: setup
-	$(VPY) -m pytest features -m "not chaos" --gherkin-terminal-reporter -v $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m "not chaos" --report-dir=$(REPORT_DIR) $(GATE_ARGS) $(PYTEST_ARGS)
 
 chaos: setup
-	$(VPY) -m pytest features -m chaos --gherkin-terminal-reporter -v $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m chaos --report-dir=$(REPORT_DIR)/chaos $(GATE_ARGS) $(PYTEST_ARGS)
 
 # Benchmarks print ratios against a baseline measured in the same run; never asserted.
 bench: setup

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from support import gating, hygiene, platform_facts, reporting, waiting
+from support import gating, hygiene, platform_facts, reporting, waiting, waivers
 from support.config import SettingError
 from support.context import ScenarioContext
+from support.reports.bdd import scenario_names
 from support.session import SESSION_TARGET, SessionTarget, session_target
 
 ROOT = Path(__file__).resolve().parent
 pytest_plugins = [f"steps.{path.stem}" for path in sorted((ROOT / "steps").glob("*_steps.py"))]
-DECISION = pytest.StashKey[gating.Decision]()
 # After its end, how long an evaluation's host processes, cgroups and directories may
 # take to go (the contract's "gone within 1 s" for Redis state, with room for a busy host).
 HYGIENE_GRACE_S = 2.0
@@ -65,8 +65,7 @@ def is_scenario(item: pytest.Item) -> bool:
 
 def scenario_id(item: pytest.Item) -> str:
     """'<feature file stem>: <scenario title>', as waivers and reports name a scenario."""
-    template = scenario_wrapper_template_registry[item.function]
-    return f"{Path(template.feature.filename).stem}: {template.name}"
+    return scenario_names(item)[1]
 
 
 def tags_of(item: pytest.Item) -> set[str]:
@@ -77,10 +76,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     holder = session_target(config)
     for item in filter(is_scenario, items):
         decision = gating.decide(tags_of(item), scenario_id(item), holder.requested, holder.profile)
-        item.stash[DECISION] = decision
         holder.applicability.note(item, decision)
         if decision.skip:
             item.add_marker(pytest.mark.skip(reason=decision.skip))
+        elif decision.waiver is not None:
+            w = decision.waiver
+            waivers.waive(item, w.justification, f"{w.owner}, target profile, until {w.expires.isoformat()}")
 
 
 @pytest.fixture(autouse=True)
@@ -100,16 +101,12 @@ def _optional_feature_gate(request: pytest.FixtureRequest) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
-    """A waived scenario's failure is reported as xfailed "waived: ...", never as passed.
-    A skipped scenario's report points at its line in the .feature file."""
+    """A skipped scenario's report points at its line in the .feature file. (A waived
+    scenario's failure is reported as waived by the report plugin, support/waivers.py.)"""
     report = yield
     if not is_scenario(item):
         return report
-    decision = item.stash.get(DECISION, None)
-    if report.failed and decision is not None and decision.waiver is not None:
-        report.outcome = "skipped"
-        report.wasxfail = decision.waiver.reason
-    elif report.skipped and isinstance(report.longrepr, tuple):
+    if report.skipped and isinstance(report.longrepr, tuple):
         template = scenario_wrapper_template_registry[item.function]
         path = Path(template.feature.filename)
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
@@ -183,11 +180,13 @@ def platform(request: pytest.FixtureRequest, target) -> platform_facts.PlatformF
 
 
 @pytest.fixture
-def context(request: pytest.FixtureRequest, target):
+def context(request: pytest.FixtureRequest):
     """The scenario's scratchpad. At its end: cleanups run, and any evaluation the scenario
-    left running is cancelled so it cannot hold a worker slot into the next scenario."""
+    left running is cancelled so it cannot hold a worker slot into the next scenario.
+    (`evaluations` may be a scenario's own, as chaos.feature's: so it is asked for by name.)"""
     ctx = ScenarioContext()
-    evaluations = request.getfixturevalue("evaluations") if target.is_platform else None
+    platform = session_target(request.config).requested.is_platform
+    evaluations = request.getfixturevalue("evaluations") if platform else None
     yield ctx
     try:
         ctx.cleanup.close()

@@ -45,6 +45,14 @@ FAILURE_REASONS = frozenset({
     REASON_KILLED, REASON_WORKER_LOST, REASON_SANDBOX_ERROR, REASON_REJECTED,
 })
 
+# Evaluation priority: any signed 32-bit integer (the store's `priority` column is an
+# INTEGER), higher runs first, FIFO within a value. The request schema (and so the OpenAPI
+# document), /api/platform and the queue all read these; queue/broker.py says how the
+# order is kept.
+PRIORITY_MIN = -(2**31)
+PRIORITY_MAX = 2**31 - 1
+DEFAULT_PRIORITY = 0
+
 # Celery task names.
 TASK_HEALTH_CHECK = "evalplatform.health_check"
 TASK_EVALUATE_CODE = "evalplatform.evaluate_code"

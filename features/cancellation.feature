@@ -3,6 +3,7 @@ Feature: Cancelling an evaluation
   A queued evaluation that is cancelled never runs. A running one is stopped, its
   whole process tree killed. A finished one is left as it was.
 
+  @severity-high
   Scenario: A queued evaluation that is cancelled never runs
     Given every worker slot is busy
     When I submit:
@@ -15,6 +16,7 @@ Feature: Cancelling an evaluation
     And the workers have moved past it
     Then the evaluation never started
 
+  @severity-high
   Scenario: A running evaluation that is cancelled reads cancelled at once
     When I submit:
       """
@@ -29,7 +31,7 @@ Feature: Cancelling an evaluation
     Then the evaluation reads "cancelled" with reason "cancelled"
     And every stored move is one the contract allows
 
-  @host
+  @host @severity-high
   Scenario: A running evaluation that is cancelled leaves no process behind
     When I submit:
       """
@@ -42,6 +44,7 @@ Feature: Cancelling an evaluation
     And I cancel the evaluation
     Then none of its processes is left on the host within 3 seconds
 
+  @severity-medium
   Scenario: Cancelling a completed evaluation leaves it unchanged
     When I run:
       """
@@ -51,10 +54,12 @@ Feature: Cancelling an evaluation
     Then the cancel is refused, answering the unchanged status "completed"
     And the record is unchanged
 
+  @severity-medium
   Scenario: Cancelling an evaluation that does not exist answers 404
     When I cancel an evaluation that does not exist
     Then the answer is 404
 
+  @severity-high
   Scenario: A cancel that races the end of a run leaves exactly one terminal status
     When I submit 30 short evaluations and then cancel each of them, the last submitted first
     Then each ends in one terminal status, the one its cancel answered

@@ -3,15 +3,18 @@ Feature: Celery tasks run on the platform's workers
   Clients may talk to the workers directly through the broker, by task name. The
   workers answer health checks, run stored evaluations, and track each task's state.
 
+  @severity-medium
   Scenario: The health check task answers with the worker's name
     When I send the "health_check" task through the broker
     Then the task answers "healthy"
     And the answer names a worker that answers pings
 
+  @severity-medium
   Scenario: Several tasks in a row all succeed
     When I send the "health_check" task 5 times, one after the other
     Then every one of them answers "healthy"
 
+  @severity-high
   Scenario: A stored evaluation runs when its task is sent through the broker
     Given a stored evaluation that no worker has been asked to run:
       """
@@ -22,6 +25,7 @@ Feature: Celery tasks run on the platform's workers
     And the evaluation completes
     And the output is the line "run by a task sent through the broker"
 
+  @severity-medium
   Scenario: A task's state is tracked from PENDING through STARTED to SUCCESS
     Given a stored evaluation that no worker has been asked to run:
       """

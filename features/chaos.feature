@@ -9,6 +9,7 @@ Feature: Faults in the platform's own processes lose no evaluation
   scenario. Against an external deployment these scenarios are skipped: the suite can
   only break processes it started itself.
 
+  @severity-high
   Scenario: A worker killed while it runs an evaluation loses nothing
     Given a platform of its own with 2 workers of 1 slot each
     When I submit:
@@ -28,6 +29,7 @@ Feature: Faults in the platform's own processes lose no evaluation
       """
     Then the evaluation completes
 
+  @severity-high
   Scenario: A worker that dies after taking an evaluation, before starting it, loses nothing
     Given a platform of its own with 1 worker of 1 slot each
     When I submit:
@@ -43,6 +45,7 @@ Feature: Faults in the platform's own processes lose no evaluation
     And a worker takes it from the queue and dies before starting it
     Then it ends within its timeout plus the platform's grace: completed, or failed with reason "worker_lost"
 
+  @severity-high
   Scenario: Redis restarted while evaluations run and wait: 503 meanwhile, nothing lost after
     Given a platform of its own with 1 worker of 1 slot each
     When I submit:
@@ -65,6 +68,7 @@ Feature: Faults in the platform's own processes lose no evaluation
     And a submission is accepted
     And every evaluation the scenario submitted completes, none lost
 
+  @severity-high
   Scenario: PostgreSQL restarted under load: no record lost, none left unfinished
     Given a platform of its own with 2 workers of 1 slot each
     When I submit 8 evaluations at once, each running:
@@ -78,6 +82,7 @@ Feature: Faults in the platform's own processes lose no evaluation
     When PostgreSQL starts again
     Then every evaluation the scenario submitted completes, none lost
 
+  @severity-high
   Scenario: The API process restarted: submitted evaluations carry on and the new API serves them
     Given a platform of its own with 1 worker of 1 slot each
     When I submit 3 evaluations at once, each running:
@@ -91,6 +96,7 @@ Feature: Faults in the platform's own processes lose no evaluation
     And a submission is accepted
     And every evaluation the scenario submitted completes, none lost
 
+  @severity-medium
   Scenario: A full queue answers 503 with Retry-After, and accepts again once drained
     Given a platform of its own with 1 worker of 1 slot each
     And its queue holds at most 3 waiting evaluations
@@ -109,6 +115,7 @@ Feature: Faults in the platform's own processes lose no evaluation
     Then a submission is accepted
     And every evaluation the scenario submitted completes, none lost
 
+  @severity-medium
   Scenario: Health reports a stopped Redis as degraded, and ok once it is back
     Given a platform of its own with 1 worker of 1 slot each
     When Redis stops

@@ -3,6 +3,7 @@ Feature: Failing code fails fast, with everything it said
   `completed` means the code ran and exited 0. Anything else that ran is `failed`,
   with a machine-readable reason and every byte the code wrote, however fast it died.
 
+  @severity-high
   Scenario: Code that exits 0 completes
     When I run:
       """
@@ -12,6 +13,7 @@ Feature: Failing code fails fast, with everything it said
     And the output is the line "1"
     And the exit code is 0
 
+  @severity-high
   Scenario: An exception after some output fails, keeping both
     When I run:
       """
@@ -22,6 +24,7 @@ Feature: Failing code fails fast, with everything it said
     And the output contains "Before error"
     And the error contains "ZeroDivisionError"
 
+  @severity-high
   Scenario: stdout and stderr are captured, and kept apart
     When I run:
       """
@@ -33,6 +36,7 @@ Feature: Failing code fails fast, with everything it said
     And the output is the line "to stdout"
     And the error is the line "to stderr"
 
+  @severity-high
   Scenario Outline: sys.exit(<code>) fails with exit code <code>
     When I run:
       """
@@ -48,6 +52,7 @@ Feature: Failing code fails fast, with everything it said
       | 42   |
       | 255  |
 
+  @severity-high
   Scenario: Output written just before os._exit is all captured
     When I run:
       """
@@ -63,6 +68,7 @@ Feature: Failing code fails fast, with everything it said
     And the output holds the 2000 lines "line 0" to "line 1999" in order
     And the error is the line "last words"
 
+  @severity-medium
   Scenario: Output without a final newline is kept exactly
     When I run:
       """
@@ -73,6 +79,7 @@ Feature: Failing code fails fast, with everything it said
     Then the evaluation completes
     And the output is exactly "no newline, no flush"
 
+  @severity-medium
   Scenario: Unicode in the code and in its output is kept exactly
     When I run:
       """
@@ -81,6 +88,7 @@ Feature: Failing code fails fast, with everything it said
     Then the evaluation completes
     And the output is the line "ünïcødé ✓ 😀"
 
+  @severity-high
   Scenario: A process that SIGKILLs itself reports signal 9
     When I run:
       """
@@ -92,6 +100,7 @@ Feature: Failing code fails fast, with everything it said
     And the signal is 9
     And the output contains "about to die"
 
+  @severity-high
   Scenario: Twenty fast failures at once all end failed, none left running
     When I submit 20 evaluations at once, each running:
       """

@@ -3,6 +3,7 @@ Feature: Imports and the environment inside an evaluation
   Code sees a working Python: its standard library, its own errors reported as
   errors, and the facts of its environment (interpreter version, its evaluation id).
 
+  @severity-medium
   Scenario: The standard library imports and computes correctly
     When I run:
       """
@@ -12,6 +13,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output is the line "4.0 {"a": 1} 0.3"
 
+  @severity-medium
   Scenario: A caught import error still completes, with its message
     When I run:
       """
@@ -23,6 +25,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output contains "caught: No module named 'no_such_module_anywhere'"
 
+  @severity-medium
   Scenario: An uncaught missing module fails and says so
     When I run:
       """
@@ -31,6 +34,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation fails with reason "nonzero_exit"
     And the error contains "ModuleNotFoundError: No module named 'no_such_module_anywhere'"
 
+  @severity-medium
   Scenario: A syntax error fails with SyntaxError
     When I run:
       """
@@ -40,6 +44,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation fails with reason "nonzero_exit"
     And the error contains "SyntaxError"
 
+  @severity-low
   Scenario: A relative import fails gracefully
     When I run:
       """
@@ -48,6 +53,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation fails with reason "nonzero_exit"
     And the error contains "ImportError: attempted relative import with no known parent package"
 
+  @severity-low
   Scenario: Multi-line and aliased imports work
     When I run:
       """
@@ -61,6 +67,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output is the line "a/b True"
 
+  @severity-medium
   Scenario: A subprocess runs inside the sandbox
     When I run:
       """
@@ -72,6 +79,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output is the line "from a child 42"
 
+  @severity-medium
   Scenario: The code sees the interpreter version its environment promises
     When I run:
       """
@@ -81,6 +89,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output is the python version the platform lists for "python"
 
+  @severity-low
   Scenario: The code sees its own evaluation id as EVAL_ID
     When I run:
       """
@@ -90,6 +99,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output is the line holding the evaluation's own id
 
+  @severity-medium
   Scenario: numpy computes in the python-ml environment
     When I run in the "python-ml" environment:
       """
@@ -99,6 +109,7 @@ Feature: Imports and the environment inside an evaluation
     Then the evaluation completes
     And the output is the line "Array mean: 3.0"
 
+  @severity-low
   Scenario: The environment is also accepted under its old name, executor_image
     When I run with executor_image "python-ml":
       """

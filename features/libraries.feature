@@ -4,6 +4,7 @@ Feature: Every environment provides what it promises
   libraries it promises. Each listed environment is checked from the inside: the
   examples below are the environments the platform lists at the start of the run.
 
+  @severity-medium
   Scenario Outline: <environment> runs the interpreter and every library it lists
     Given the environment "<environment>" as the platform lists it
     When I import every library it promises inside it

@@ -5,6 +5,7 @@ Feature: The platform loses nothing under concurrent load
   was created, started and ended, so the throughput and latency percentiles shown in the
   terminal report are the platform's own figures; they are measured, not asserted.
 
+  @severity-high
   Scenario: A burst of concurrent submissions all end, none lost
     When I submit the configured load at once: fast, slow, failing, timing out and flooding output
     Then every one of them ends with the outcome its code asked for

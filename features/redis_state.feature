@@ -4,6 +4,7 @@ Feature: Redis shows what is running, and nothing that is not
   lists it. Within a second of its end, both are gone: a finished evaluation never
   lingers as "running".
 
+  @severity-medium
   Scenario: A running evaluation has its running key and set membership
     When I submit:
       """
@@ -14,6 +15,7 @@ Feature: Redis shows what is running, and nothing that is not
     Then its running key names it, its worker, its executor, its start and its timeout
     And it is a member of the running set
 
+  @severity-medium
   Scenario: A completed evaluation's running state is gone within a second
     When I submit:
       """
@@ -25,6 +27,7 @@ Feature: Redis shows what is running, and nothing that is not
     Then the evaluation completes
     And its running key and set membership are gone within 1 second of its end
 
+  @severity-medium
   Scenario: A failed evaluation's running state is gone within a second
     When I submit:
       """
@@ -37,6 +40,7 @@ Feature: Redis shows what is running, and nothing that is not
     Then the evaluation fails with reason "nonzero_exit"
     And its running key and set membership are gone within 1 second of its end
 
+  @severity-medium
   Scenario: The running set holds exactly what the API lists as running
     When I submit:
       """

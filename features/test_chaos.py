@@ -14,8 +14,13 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from support import host, waiting
 from support.chaos import ChaosPlatform
+from support.config import Target
 from support.contract import HEALTH_SERVICES, TERMINAL
+from support.database import Database
+from support.platform_facts import PlatformFacts
+from support.redis_state import RedisState
 from support.session import session_target
+from support.targets.platform import PlatformRunner
 
 scenarios("chaos.feature")
 
@@ -24,6 +29,41 @@ SERVICE = "(?P<service>Redis|PostgreSQL|the API process)"
 # Deadline for everything a scenario submitted to end after its fault: the longest run
 # in chaos.feature, a re-queue, and a restarted service's reconnection, generously.
 RECOVERY_TIMEOUT = 60.0
+
+
+@pytest.fixture
+def api(chaos_platform):
+    return chaos_platform.api
+
+
+@pytest.fixture
+def evaluations(chaos_platform):
+    return chaos_platform.evaluations
+
+
+@pytest.fixture
+def sandbox(chaos_platform, evaluations):
+    """"I run" runs on the scenario's own stack too."""
+    return PlatformRunner(evaluations, Target().with_embedded_urls(chaos_platform.urls))
+
+
+@pytest.fixture
+def platform(api):
+    return PlatformFacts(api.platform())
+
+
+@pytest.fixture
+def database(chaos_platform):
+    db = Database(chaos_platform.urls["DATABASE_URL"])
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def redis_state(chaos_platform):
+    state = RedisState(chaos_platform.urls["REDIS_URL"])
+    yield state
+    state.close()
 
 
 @pytest.fixture
@@ -104,7 +144,7 @@ def queue_depth(chaos_config, depth):
 
 
 @when("the sandbox of the evaluation is running on the host")
-def sandbox_running(context, sandbox, chaos_platform):
+def sandbox_running(context, chaos_platform):
     context.sandbox_pids = waiting.until(
         lambda: host.processes_of(context.eval_id), bool, timeout=chaos_platform.scale * 10,
         description=f"a host process of evaluation {context.eval_id}'s sandbox")
@@ -188,7 +228,7 @@ def ends_within_grace(context, chaos_platform, evaluations, database):
 
 
 @then("none of the killed run's sandbox processes is left on the host")
-def killed_sandbox_gone(context, sandbox, chaos_platform):
+def killed_sandbox_gone(context, chaos_platform):
     waiting.until(lambda: [pid for pid in context.sandbox_pids if os.path.exists(f"/proc/{pid}")],
                   lambda alive: not alive, timeout=chaos_platform.scale * 5,
                   description=f"the killed run's processes {context.sandbox_pids} to be gone")

@@ -17,7 +17,7 @@ DEFAULT_PORTS = {"Redis": 6379, "PostgreSQL": 5432, "API": 80}
 # -- steps only this feature uses --
 
 @then("it sees no interface but lo")
-def only_lo_seen(context, sandbox):
+def only_lo_seen(context):
     assert context.verdict["blocked"] is True, f"more than lo in the sandbox: {context.verdict['detail']}"
 
 

@@ -1,4 +1,5 @@
-"""Binds features/priority.feature: one feature, one test module (`pytest features/test_priority.py`)."""
+"""Binds features/priority.feature: the order in which waiting evaluations start, and the
+queue's counts by priority."""
 from __future__ import annotations
 
 from pytest_bdd import parsers, scenarios, then, when
@@ -16,15 +17,17 @@ def started(evaluations, eval_id: str):
 
 # -- steps only this feature uses --
 
-@when(parsers.re(r"I submit (?P<count>\d+) evaluations? of priority (?P<priority>\d+)"))
+@when(parsers.re(r"I submit (?P<count>\d+) evaluations? of priority (?P<priority>-?\d+)"))
 def submit_with_priority(context, evaluations, count, priority):
     ids = [context.remember_submission(evaluations.submit(f"print('priority {priority}')", priority=int(priority)))
            for _ in range(int(count))]
     context.by_priority.setdefault(int(priority), []).extend(ids)
 
 
-@then(parsers.parse("the priority {high:d} evaluation started before every priority {low:d} one"))
-def high_first(context, evaluations, high, low):
+@then(parsers.re(r"the priority (?P<high>-?\d+) evaluation started before (?:every priority (?P<low>-?\d+) one|"
+                 r"the priority (?P<other>-?\d+) one)"))
+def high_first(context, evaluations, high, low, other):
+    high, low = int(high), int(low or other)
     [first] = [started(evaluations, i) for i in context.by_priority[high]]
     lows = {i: started(evaluations, i) for i in context.by_priority[low]}
     earlier = {i: t.isoformat() for i, t in lows.items() if t <= first}

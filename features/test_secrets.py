@@ -16,7 +16,7 @@ scenarios("secrets.feature")
 # -- steps only this feature uses --
 
 @when("an evaluation searches every environment it can read for the platform's names and addresses")
-def search_environments(context, sandbox, target):
+def search_environments(context, sandbox):
     context.probe(sandbox, "env_platform_leak", needles=json.dumps(sandbox.secret_needles()))
 
 

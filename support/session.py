@@ -197,10 +197,9 @@ class SessionTarget:
         """The target, as the terminal summary and the reports name it."""
         target = self._resolved or self._requested
         lines = [f"target: {target.description}"]
-        if target.is_platform:
-            chosen = self.dialect_name()
-            lines.append(f"dialect: {chosen or target.dialect or 'not yet known'}"
-                         f"{'' if target.dialect else ' (detected from the target' + chr(39) + 's answers)'}")
+        chosen = self.dialect_name() or target.dialect
+        if target.is_platform and chosen:
+            lines.append(f"dialect: {chosen}{'' if target.dialect else ' (detected from its answers)'}")
         if self.profile.path:
             lines.append(f"target profile: {self.profile.path} ({len(self.profile.waivers)} waivers)")
         return lines

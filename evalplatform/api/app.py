@@ -1,4 +1,5 @@
-"""The FastAPI application: routers under /api, the body limit, and error answers.
+"""The FastAPI application: routers under /api (health also at /health), the body limit,
+and error answers.
 
 Errors: validation is a 422 whose `detail` lists each bad field's `loc` (without echoing
 the input back: a 1 MiB program would come back in every error); a full queue or an
@@ -90,6 +91,9 @@ def create_app() -> FastAPI:
                   openapi_url="/openapi.json", docs_url="/docs")
     app.include_router(evaluations.router, prefix="/api", responses=ERROR_RESPONSES)
     app.include_router(system.router, prefix="/api", responses=SYSTEM_RESPONSES)
+    # Health outside /api as well, where platforms of the crucible dialect (and load
+    # balancers' probes) look for it: the same endpoint, so the same answer and status.
+    app.add_api_route("/health", system.get_health, methods=["GET"], responses=SYSTEM_RESPONSES)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(evaluations.ServiceBusy, _busy)
     for outage in OUTAGES:

@@ -13,9 +13,9 @@ from typing import Annotated, Any, Optional, Union
 from pydantic import (AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StrictBool,
                       StrictFloat, StrictInt, StrictStr, field_validator)
 
+from evalplatform import contract
 from evalplatform.executor.quantities import (CPU_PATTERN, MEMORY_PATTERN, parse_cpu_cores,
                                               parse_memory_mb)
-from evalplatform.queue.app import DEFAULT_PRIORITY, PRIORITY_MAX, PRIORITY_MIN
 from evalplatform.sandbox import environments
 from evalplatform.settings import get_settings
 
@@ -68,8 +68,10 @@ class EvaluationRequest(BaseModel):
     timeout: Optional[StrictInt] = Field(
         None, validate_default=True, ge=1, le=get_settings().max_timeout_s,
         description=f"Seconds, 1 to the platform maximum; default {get_settings().default_timeout_s}")
-    priority: StrictInt = Field(DEFAULT_PRIORITY, ge=PRIORITY_MIN, le=PRIORITY_MAX,
-                                description=f"{PRIORITY_MIN}..{PRIORITY_MAX}; higher runs first")
+    priority: StrictInt = Field(
+        contract.DEFAULT_PRIORITY, ge=contract.PRIORITY_MIN, le=contract.PRIORITY_MAX,
+        description=f"An integer, {contract.PRIORITY_MIN}..{contract.PRIORITY_MAX} (signed 32-bit); "
+                    f"default {contract.DEFAULT_PRIORITY}; higher runs first, FIFO within a value")
     environment: CleanStr = Field(
         "python", validation_alias=AliasChoices("environment", "executor_image"),
         description="A name from GET /api/environments (also accepted as executor_image)",

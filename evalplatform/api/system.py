@@ -11,12 +11,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from evalplatform import __version__, failpoints, store
+from evalplatform import __version__, contract, failpoints, store
 from evalplatform.api import health
 from evalplatform.api.bodylimit import MAX_BODY_BYTES
 from evalplatform.api.schemas import MAX_CODE_BYTES
 from evalplatform.queue import liveness
-from evalplatform.queue.app import DEFAULT_PRIORITY, PRIORITY_MAX, PRIORITY_MIN
 from evalplatform.sandbox import environments
 from evalplatform.settings import get_settings
 
@@ -78,7 +77,8 @@ def platform() -> dict:
             "max_code_bytes": MAX_CODE_BYTES,
             "max_body_bytes": MAX_BODY_BYTES,
         },
-        "priority": {"min": PRIORITY_MIN, "max": PRIORITY_MAX, "default": DEFAULT_PRIORITY,
+        "priority": {"min": contract.PRIORITY_MIN, "max": contract.PRIORITY_MAX,
+                     "default": contract.DEFAULT_PRIORITY,
                      "order": "higher first; FIFO within a value"},
         "workers": len(beats),
         "worker_slots": sum(int(b.get("concurrency", 0)) for b in beats),

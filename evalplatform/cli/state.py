@@ -20,17 +20,19 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def queue_lengths(broker_url: str) -> dict[str, int]:
-    """LLEN of each priority queue in the broker, highest priority first."""
+def queue_lengths(broker_url: str) -> tuple[dict[str, int], dict[int, int]]:
+    """LLEN of each queue in the broker, and the evaluation queue's messages per priority."""
     import redis
-    from evalplatform.queue.app import queue_names
+    from evalplatform.queue import broker as ordered
+    from evalplatform.queue.app import EVALUATION_QUEUE, queue_names
     broker = redis.Redis.from_url(broker_url, socket_timeout=5)
     try:
         names = queue_names()
         pipe = broker.pipeline()
         for name in names:
             pipe.llen(name)
-        return dict(zip(names, pipe.execute()))
+        lengths = dict(zip(names, pipe.execute()))
+        return lengths, ordered.waiting_by_priority(broker, EVALUATION_QUEUE)
     finally:
         broker.close()
 
@@ -39,7 +41,9 @@ def snapshot(urls: dict) -> dict:
     from evalplatform import state
     state.init(urls["REDIS_URL"])
     running = {eval_id: state.running_info(eval_id) for eval_id in sorted(state.running_ids())}
-    return {"running": running, "queues": queue_lengths(urls["CELERY_BROKER_URL"]),
+    queues, by_priority = queue_lengths(urls["CELERY_BROKER_URL"])
+    return {"running": running, "queues": queues,
+            "waiting_by_priority": {str(p): n for p, n in sorted(by_priority.items(), reverse=True)},
             "supervision": state.supervisor_restarts(), "keys": state.keys_snapshot()}
 
 
@@ -62,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     print("Queue lengths (broker):")
     for name, length in found["queues"].items():
         print(f"  {name}: {length}")
+    print("Waiting evaluations by priority (broker, highest first):")
+    for priority, count in found["waiting_by_priority"].items():
+        print(f"  priority {priority}: {count}")
     print(f"Keys in the state database: {len(found['keys'])}")
     for key, entry in sorted(found["keys"].items()):
         value = entry["value"]

@@ -1,13 +1,11 @@
 """The Celery application: JSON only, acks late, prefetch 1, and strict priority.
 
-Priority. Each API priority value (PRIORITY_MIN..PRIORITY_MAX) has its own Redis list
-(`evalplatform.p10` ... `evalplatform.p0`). Workers consume them with kombu's
-`queue_order_strategy="priority"`, so every BRPOP names the lists highest priority first
-and Redis pops from the first non-empty one: strict between values, FIFO within a value
-(LPUSH + BRPOP). Kombu's own message priorities top out at ten levels (0-9), one short of
-the API's eleven, which is why the values are separate queues rather than priority steps.
-A worker only pops when a slot is free (prefetch multiplier 1, acks late, thread pool), so
-nothing waits in a worker's local buffer where a later, higher priority could not pass it.
+Priority. Every evaluation waits in ONE Redis list, `evalplatform.evaluations`, which the
+platform's transport (broker.py) keeps in priority order: highest first, FIFO within a
+value, across the whole signed 32-bit range (contract.PRIORITY_MIN..PRIORITY_MAX). Workers
+BRPOP its head. A worker only pops when a slot is free (prefetch multiplier 1, acks late,
+thread pool), so nothing waits in a worker's local buffer where a later, higher priority
+could not pass it. Control tasks (health checks) have their own queue, looked at first.
 
 The thread pool is deliberate: an evaluation's work happens in the sandbox process, the
 task only waits on it, and a worker that dies takes all its tasks with it (no orphaned
@@ -23,12 +21,12 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from evalplatform import contract, failpoints
+from evalplatform.queue import broker
 from evalplatform.settings import get_settings
 
-PRIORITY_MIN, PRIORITY_MAX = 0, 10
-DEFAULT_PRIORITY = 0
-QUEUE_PREFIX = "evalplatform.p"
-# Health checks and other control tasks: consumed before any evaluation queue.
+# Every evaluation, whatever its priority (broker.py keeps the list in order).
+EVALUATION_QUEUE = "evalplatform.evaluations"
+# Health checks and other control tasks: consumed before the evaluation queue.
 CONTROL_QUEUE = "evalplatform.control"
 # Extra seconds, beyond the longest timeout plus the reaper's grace, before Redis hands an
 # unacknowledged message to another worker: a task must never be re-delivered while running.
@@ -36,15 +34,20 @@ VISIBILITY_MARGIN_S = 60
 
 
 def priority_queue(priority: int) -> str:
-    """The Redis list an evaluation of this priority waits in."""
+    """The Redis list an evaluation of this priority waits in: the same for every value."""
+    return EVALUATION_QUEUE
+
+
+def queued_priority(priority: int) -> int:
+    """The priority an evaluation's message carries, by which the broker orders it."""
     if failpoints.active("priority_ignored"):
-        priority = DEFAULT_PRIORITY
-    return f"{QUEUE_PREFIX}{priority}"
+        return contract.DEFAULT_PRIORITY
+    return priority
 
 
 def queue_names() -> list[str]:
     """Every queue a worker consumes, in the order it must look at them."""
-    return [CONTROL_QUEUE] + [f"{QUEUE_PREFIX}{p}" for p in range(PRIORITY_MAX, PRIORITY_MIN - 1, -1)]
+    return [CONTROL_QUEUE, EVALUATION_QUEUE]
 
 
 def make_celery() -> Celery:
@@ -52,6 +55,7 @@ def make_celery() -> Celery:
     app = Celery("evalplatform", include=["evalplatform.queue.tasks"])
     app.conf.update(
         broker_url=settings.broker_url,
+        broker_transport=broker.TRANSPORT,
         result_backend=settings.result_backend,
         task_serializer="json",
         result_serializer="json",
@@ -75,7 +79,7 @@ def make_celery() -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "queue_order_strategy": "priority",
-            "priority_steps": [0],   # priorities are queues, not kombu message priorities
+            "priority_steps": [0],   # one list per queue; broker.py orders it
             "visibility_timeout": settings.max_timeout_s + settings.reaper_grace_s + VISIBILITY_MARGIN_S,
         },
         result_backend_transport_options={"retry_policy": {"timeout": 2.0}},
@@ -87,9 +91,11 @@ celery_app = make_celery()
 
 
 def enqueue(eval_id: str, priority: int) -> None:
-    """Send the evaluation's task; its Celery task id is the evaluation id."""
+    """Send the evaluation's task; its Celery task id is the evaluation id, and it carries
+    its priority in a header, where the broker reads it (a retry keeps the header)."""
     celery_app.send_task(contract.TASK_EVALUATE_CODE, args=[eval_id], task_id=eval_id,
-                         queue=priority_queue(priority))
+                         queue=priority_queue(priority),
+                         headers={broker.PRIORITY_HEADER: queued_priority(priority)})
 
 
 @lru_cache(maxsize=1)
@@ -100,9 +106,5 @@ def broker_client() -> redis.Redis:
 
 
 def waiting_by_priority() -> dict[int, int]:
-    """Messages waiting in each priority's list: one pipelined LLEN round trip."""
-    priorities = range(PRIORITY_MAX, PRIORITY_MIN - 1, -1)
-    pipe = broker_client().pipeline(transaction=False)
-    for priority in priorities:
-        pipe.llen(f"{QUEUE_PREFIX}{priority}")
-    return {p: n for p, n in zip(priorities, pipe.execute()) if n}
+    """Messages waiting in the evaluation queue, per priority (only the values present)."""
+    return broker.waiting_by_priority(broker_client(), EVALUATION_QUEUE)

@@ -49,10 +49,10 @@ def test_state_shows_running_evaluations_queues_and_keys(env_file, capsys):
     found = json.loads(out)
     assert code == 0
     assert found["running"][eval_id]["worker_id"] == "worker0@h#1"
-    assert {"evalplatform.p0", "evalplatform.p10"} <= set(found["queues"])
+    assert {"evalplatform.control", "evalplatform.evaluations"} <= set(found["queues"])
     assert {"some-other-key", f"eval:{eval_id}:running", "running_evaluations"} <= set(found["keys"])
     code, out = _run(capsys, "state", "--env-file", env_file)
-    assert eval_id in out and "evalplatform.p10: 0" in out
+    assert eval_id in out and "evalplatform.evaluations: 0" in out
     state.clear_running(eval_id)
 
 
@@ -62,16 +62,19 @@ def test_state_counts_queued_tasks_per_priority(env_file, connected, capsys):
     import subprocess
     import sys
     from evalplatform.stack import PROJECT_ROOT
-    send = "from evalplatform.queue.app import enqueue; enqueue('q-a', 7); enqueue('q-b', 7); enqueue('q-c', 0)"
+    send = "from evalplatform.queue.app import enqueue; enqueue('q-a', 7); enqueue('q-b', 7); enqueue('q-c', -150)"
     subprocess.run([sys.executable, "-c", send], cwd=PROJECT_ROOT, check=True,
                    env={**os.environ, **connected.settings_env})
     try:
         code, out = _run(capsys, "state", "--env-file", env_file, "--json")
-        queues = json.loads(out)["queues"]
-        assert (queues["evalplatform.p7"], queues["evalplatform.p0"], queues["evalplatform.p10"]) == (2, 1, 0)
+        found = json.loads(out)
+        assert found["queues"]["evalplatform.evaluations"] == 3
+        assert found["waiting_by_priority"] == {"7": 2, "-150": 1}
+        code, out = _run(capsys, "state", "--env-file", env_file)
+        assert "priority 7: 2" in out and "priority -150: 1" in out
     finally:
         import redis
-        redis.Redis.from_url(connected.urls["CELERY_BROKER_URL"]).delete("evalplatform.p7", "evalplatform.p0")
+        redis.Redis.from_url(connected.urls["CELERY_BROKER_URL"]).delete("evalplatform.evaluations")
 
 
 def test_diagnose_finds_no_fault_in_a_clean_evaluation(env_file, capsys):

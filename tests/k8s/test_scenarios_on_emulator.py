@@ -37,6 +37,7 @@ def test_the_k8s_scenarios_pass_on_the_embedded_stack_with_the_kubernetes_execut
                    EVALPLATFORM_EXECUTOR="kubernetes", EVALPLATFORM_K8S_API_HOST=emulator.url,
                    EVALPLATFORM_K8S_NAMESPACE=NAMESPACE, EVALPLATFORM_K8S_POLL_INTERVAL_S="0.2")
         done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs",
+                               f"--report-dir={tmp_path / 'reports'}",
                                "features/test_kubernetes.py", "-k", "not time_to_live"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]

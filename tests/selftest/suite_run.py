@@ -108,7 +108,8 @@ def run_features(features: Iterable[str], *, failpoints: Iterable[str] = (), wor
     workdir.mkdir(parents=True, exist_ok=True)
     junit, log = workdir / f"{label}.xml", workdir / f"{label}.log"
     argv = [sys.executable, "-m", "pytest", *_selection(features, narrowed or {}),
-            "-p", "no:cacheprovider", "-q", "-rfE", f"--junitxml={junit}", *extra_args]
+            "-p", "no:cacheprovider", "-q", "-rfE", f"--junitxml={junit}",
+            f"--report-dir={workdir / (label + '-reports')}", *extra_args]
     with log.open("w") as out:
         completed = subprocess.run(argv, cwd=PROJECT_ROOT, env=suite_env(failpoints), stdout=out,
                                    stderr=subprocess.STDOUT, timeout=timeout)

@@ -13,6 +13,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from evalplatform import contract
 from evalplatform.api.app import create_app
 from evalplatform.api.bodylimit import MAX_BODY_BYTES
 from evalplatform.api.schemas import MAX_CODE_BYTES, EvaluationRequest
@@ -40,7 +41,9 @@ BAD_VALUES = [
     ("language", "ruby"), ("language", 3), ("language", "py\x00thon"),
     ("timeout", 0), ("timeout", -1), ("timeout", 301), ("timeout", "30"), ("timeout", 1.5),
     ("timeout", True), ("timeout", 10**30),
-    ("priority", -1), ("priority", 11), ("priority", "high"), ("priority", 2.0), ("priority", False),
+    ("priority", contract.PRIORITY_MIN - 1), ("priority", contract.PRIORITY_MAX + 1), ("priority", 10**30),
+    ("priority", "high"), ("priority", "150"), ("priority", 2.0), ("priority", 150.5),
+    ("priority", False), ("priority", True), ("priority", None), ("priority", [150]),
     ("environment", "no-such-env"), ("environment", 7), ("environment", ""),
     ("executor_image", "no-such-image"),
     ("memory_limit", "lots"), ("memory_limit", "1Pi"), ("memory_limit", "8Mi"),
@@ -148,6 +151,10 @@ VALID = [
     {"code": "print(1)", "memory_limit": "512M", "cpu_limit": 2, "expect_failure": True,
      "debug": True, "metadata": {"suite": "x", "n": [1, 2, {"deep": None}]}},
     {"code": "print(1)", "unknown_field": "ignored"},
+    {"code": "print(1)", "priority": 150}, {"code": "print(1)", "priority": 2000},
+    {"code": "print(1)", "priority": -7},
+    {"code": "print(1)", "priority": contract.PRIORITY_MIN},
+    {"code": "print(1)", "priority": contract.PRIORITY_MAX},
 ]
 
 
@@ -163,6 +170,27 @@ def test_defaults_are_the_contracts():
     request = EvaluationRequest.model_validate({"code": "print(1)"})
     assert (request.timeout, request.priority, request.environment, request.language) == \
            (30, 0, "python", "python")
+
+
+def test_priority_keeps_its_value_and_the_document_states_the_bounds(client):
+    """Every integer of the range is kept as sent, and /openapi.json states the same range."""
+    for priority in (contract.PRIORITY_MIN, -7, 0, 150, 2000, contract.PRIORITY_MAX):
+        assert EvaluationRequest.model_validate({"code": "x", "priority": priority}).priority == priority
+    document = client.get("/openapi.json").json()
+    schema = document["components"]["schemas"]["EvaluationRequest"]["properties"]["priority"]
+    assert (schema["type"], schema["minimum"], schema["maximum"], schema["default"]) == \
+        ("integer", contract.PRIORITY_MIN, contract.PRIORITY_MAX, contract.DEFAULT_PRIORITY)
+
+
+def test_health_is_served_outside_api_as_under_it(client):
+    """GET /health answers as GET /api/health: here degraded (no service is up), so 503
+    with the same report; tests/integration/test_queue_order.py sees both 200 on a stack."""
+    under_api, outside = client.get("/api/health"), client.get("/health")
+    assert under_api.status_code == outside.status_code == 503
+    assert outside.json() == under_api.json() and outside.json()["status"] == "degraded"
+    document = client.get("/openapi.json").json()
+    assert document["paths"]["/health"]["get"]["responses"].keys() == \
+        document["paths"]["/api/health"]["get"]["responses"].keys()
 
 
 def test_executor_image_is_the_environment():

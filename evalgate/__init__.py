@@ -1,0 +1,1 @@
+"""evalgate: the acceptance gate as a command (`evalgate run`), for an operator's CI."""
