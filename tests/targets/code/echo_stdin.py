@@ -1,0 +1,4 @@
+"""Prints its standard input, upper-cased."""
+import sys
+
+print(sys.stdin.read().upper(), end="")

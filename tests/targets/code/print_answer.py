@@ -1,0 +1,2 @@
+"""Prints answer.txt, which the inspect task wrote into its sample before."""
+print(open("answer.txt").read())

@@ -1,0 +1,90 @@
+"""A strong gVisor sandbox as a `command:` target (docs/targets.md):
+
+    command:.venv/bin/python tests/targets/commands/strong_runsc.py {memory_bytes} --
+
+runsc runs OCI bundles, which a plain prefix cannot express; this wrapper writes one in
+the run's scratch (its cwd, removed by the suite's safety net afterwards) and execs
+`runsc run` on it: the ptrace platform, no network but gVisor's own lo, the host's
+cgroups left alone (--ignore-cgroups, so runsc, its gofer and Sentry stay in the net's
+cgroup), the spec's seccomp filter enforced on the program (--oci-seccomp), an empty
+read-only root with /usr bound read-only, tmpfs scratch and /tmp, an unprivileged uid,
+no capabilities, no_new_privs, and the memory, process and file-size rlimits.
+The code's argv follows `--`.
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import policy  # noqa: E402
+
+MIB = 1024 * 1024
+# gVisor's own /dev also opens full, fuse, net/tun and pts/ptmx, and runsc ignores a mount
+# over /dev itself or /dev/pts: an empty read-only tmpfs over /dev/net, an unreadable empty
+# file bound over each of the others.
+MASKED_DIRS = ("/dev/net",)
+MASKED_FILES = ("/dev/full", "/dev/fuse", "/dev/pts/ptmx")
+MASK_NAME = "masked"
+FLAGS = ("--network=none", "--platform=ptrace", "--ignore-cgroups", "--oci-seccomp")
+
+
+def _tmpfs(destination: str, mode: str, uid: int) -> dict:
+    return {"destination": destination, "type": "tmpfs", "source": "tmpfs",
+            "options": [f"size={policy.SCRATCH_MB}m", "nosuid", "nodev", f"mode={mode}", f"uid={uid}", f"gid={uid}"]}
+
+
+def masks(mask: str) -> list[dict]:
+    dirs = [{"destination": d, "type": "tmpfs", "source": "tmpfs", "options": ["size=4k", "mode=0555", "ro"]}
+            for d in MASKED_DIRS]
+    return dirs + [{"destination": f, "type": "bind", "source": mask, "options": ["bind", "ro"]} for f in MASKED_FILES]
+
+
+def spec(memory_bytes: int, program: list[str], mask: str) -> dict:
+    uid = policy.SANDBOX_IDS["runsc"]
+    limits = {"RLIMIT_AS": memory_bytes, "RLIMIT_NPROC": policy.NPROC,
+              "RLIMIT_FSIZE": policy.FSIZE_MB * MIB, "RLIMIT_CORE": 0}
+    return {
+        "ociVersion": "1.0.2",
+        "process": {"user": {"uid": uid, "gid": uid}, "args": ["/usr/bin/env", *program],
+                    "env": [f"{k}={v}" for k, v in policy.ENV.items()], "cwd": "/scratch",
+                    "capabilities": {k: [] for k in ("bounding", "effective", "inheritable", "permitted", "ambient")},
+                    "noNewPrivileges": True,
+                    "rlimits": [{"type": k, "soft": v, "hard": v} for k, v in limits.items()]},
+        "root": {"path": "rootfs", "readonly": True},
+        "hostname": "sandbox",
+        "mounts": [{"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro", "nosuid", "nodev"]},
+                   _tmpfs("/scratch", "0700", uid), _tmpfs("/tmp", "1777", uid), *masks(mask)],
+        "linux": {"namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
+                  "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+                              "syscalls": [{"names": list(policy.DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}},
+    }
+
+
+def main(argv: list[str]) -> None:
+    memory_bytes, separator, *program = argv
+    assert separator == "--", "usage: strong_runsc.py MEMORY_BYTES -- PROGRAM..."
+    work = tempfile.mkdtemp(prefix="runsc-", dir=os.getcwd())
+    os.chmod(work, 0o711)
+    rootfs = os.path.join(work, "rootfs")
+    for directory in ("usr", "scratch", "tmp"):
+        os.makedirs(os.path.join(rootfs, directory), mode=0o755)
+    for name, target in (("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64")):
+        os.symlink(target, os.path.join(rootfs, name))
+    mask = os.path.join(work, MASK_NAME)
+    open(mask, "w").close()
+    os.chmod(mask, 0)
+    with open(os.path.join(work, "config.json"), "w") as fh:
+        json.dump(spec(int(memory_bytes), program, mask), fh)
+    state = os.path.join(work, "state")
+    os.mkdir(state, 0o700)
+    runsc = shutil.which("runsc", path="/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin")
+    os.execve(runsc, [runsc, "--root", state, "--log", os.path.join(work, "runsc.log"), *FLAGS,
+                      "run", "--bundle", work, f"suite-{uuid.uuid4().hex[:12]}"], {})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

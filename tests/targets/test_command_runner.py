@@ -1,0 +1,97 @@
+"""The command: runner against real processes and real sandboxes: placeholders, outcomes,
+the harness's timeout, the canaries, and the strong commands' isolation next to the same
+probes run bare (their negative control)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support import probes
+from support.targets.command import PLACEHOLDERS, CommandRunner
+from tests.targets.helpers import SMALL_NET, code, strong_commands
+
+pytestmark = pytest.mark.usefixtures("leaves_nothing")
+MIB = 1024 * 1024
+STRONG = strong_commands()
+
+
+def test_the_placeholders_are_filled_from_the_requested_limits():
+    runner = CommandRunner("env SUITE_T={timeout} SUITE_M={memory_mb} SUITE_B={memory_bytes} SUITE_S={scratch}",
+                           limits=SMALL_NET)
+    seen = json.loads(runner.run(code("show_launch"), timeout=7, memory_limit="64Mi")["output"])
+    assert (seen["timeout"], seen["memory_mb"], seen["memory_bytes"]) == ("7", "64", str(64 * MIB))
+    assert seen["scratch"] == seen["cwd"], "the scratch is the command's cwd"
+
+
+def test_the_defaults_fill_them_when_nothing_is_requested():
+    runner = CommandRunner("env SUITE_T={timeout} SUITE_M={memory_mb}", limits=SMALL_NET)
+    seen = json.loads(runner.run(code("show_launch"))["output"])
+    assert (seen["timeout"], seen["memory_mb"]) == ("30", "256")
+
+
+def test_with_the_file_placeholder_the_probe_is_a_file_and_nothing_is_appended():
+    seen = json.loads(CommandRunner("python3 {file}", limits=SMALL_NET).run(code("show_launch"))["output"])
+    assert seen["file"] == f"{seen['cwd']}/probe.py"
+
+
+@pytest.mark.parametrize("prefix, complaint", [("", "needs a command prefix"),
+                                               ("bwrap --size {disk} --", "unknown placeholders ['disk']")])
+def test_a_bad_prefix_is_refused_naming_what_is_wrong(prefix, complaint):
+    with pytest.raises(ValueError, match=complaint.replace("[", r"\[").replace("]", r"\]")) as info:
+        CommandRunner(prefix)
+    if "unknown" in complaint:
+        assert all(f"{{{p}}}" in str(info.value) for p in PLACEHOLDERS)
+
+
+def test_outcomes_are_told_apart():
+    runner = CommandRunner("env --", limits=SMALL_NET)
+    exited = runner.run(code("exit_3"))
+    assert (exited["status"], exited["reason"], exited["exit_code"]) == ("failed", "nonzero_exit", 3)
+    killed = runner.run(code("kill_self"))
+    assert (killed["reason"], killed["signal"]) == ("killed", 9)
+    missing = CommandRunner("/nonexistent/sandbox --", limits=SMALL_NET).run(code("exit_3"))
+    assert missing["reason"] == "sandbox_error" and "/nonexistent/sandbox" in missing["error"]
+
+
+def test_the_harness_ends_a_run_at_its_timeout():
+    record = CommandRunner("env --", limits=SMALL_NET).run(probes.load("load_slow", seconds=30), timeout=1)
+    assert record["reason"] == "timeout" and record["contained_by_suite"] is None, record
+    assert record["runtime_ms"] < 10_000
+
+
+def test_a_memory_limit_the_command_applies_itself_is_reason_memory_not_the_nets():
+    runner = CommandRunner("prlimit --as={memory_bytes} --", limits=SMALL_NET)
+    record = runner.run(probes.load("mem_allocate", mb=128), memory_limit="64Mi")
+    assert record["reason"] == "memory" and record["contained_by_suite"] is None, record
+
+
+def leak_verdict(runner: CommandRunner) -> dict:
+    needles = json.dumps(runner.secret_needles())
+    return probes.verdict(runner.run(probes.load("env_platform_leak", needles=needles))["output"])
+
+
+def test_bare_the_canaries_reach_the_code():
+    """The negative control of every secrets check on a sandbox target."""
+    verdict = leak_verdict(CommandRunner("env --", limits=SMALL_NET))
+    assert verdict["blocked"] is False and "SUITE_CANARY_TOKEN" in verdict["detail"]["leaks"]["self"]
+
+
+@pytest.mark.parametrize("name", sorted(STRONG))
+def test_a_strong_command_isolates_where_bare_does_not(name):
+    strong, bare = CommandRunner(STRONG[name]), CommandRunner("env --", limits=SMALL_NET)
+    for probe in ("net_interfaces", "priv_not_root"):
+        assert probes.verdict(bare.run(probes.load(probe))["output"])["blocked"] is False, f"control {probe}"
+        verdict = probes.verdict(strong.run(probes.load(probe))["output"])
+        assert verdict["blocked"] is True, f"{name}: {probe}: {verdict}"
+    assert leak_verdict(strong)["blocked"] is True
+
+
+@pytest.mark.parametrize("name", sorted(STRONG))
+def test_a_strong_command_applies_the_requested_memory_limit_and_timeout(name):
+    runner = CommandRunner(STRONG[name])
+    hog = runner.run(probes.load("mem_allocate", mb=256), memory_limit="64Mi", timeout=20)
+    assert hog["reason"] == "memory" and hog["contained_by_suite"] is None, hog
+    slow = runner.run(probes.load("load_slow", seconds=30), timeout=2)
+    assert slow["reason"] == "timeout", slow
