@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Optional
 
 from evalplatform.run import Limits, RunRequest
-from evalplatform.sandbox import seccomp
+from evalplatform.sandbox import hostview, seccomp
 from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 BUNDLE_NAME = "gvisor-bundle"
@@ -149,7 +149,7 @@ def oci_config(plan: RunPlan, mounts: list[dict]) -> dict:
         "root": {"path": "rootfs", "readonly": True},
         "hostname": plan.hostname,
         # /proc, /dev and /sys are the Sentry's own, added by runsc.
-        "mounts": [*mounts, scratch, tmp],
+        "mounts": [*mounts, scratch, tmp, *hostview.oci_mounts()],
         "linux": {
             "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
             "seccomp": _seccomp_profile(),

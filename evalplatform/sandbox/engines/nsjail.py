@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Optional
 
 from evalplatform import failpoints
-from evalplatform.sandbox import seccomp
+from evalplatform.sandbox import hostview, seccomp
 from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 LOG_NAME = "nsjail.log"
+PROC_CONFIG_NAME = "proc.cfg"
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +66,11 @@ class NsjailEngine:
         return Availability(True, version)
 
     def launch(self, plan: RunPlan) -> Launch:
+        proc_config = Path(plan.workdir) / PROC_CONFIG_NAME   # /proc read-only, then its masks
+        proc_config.write_text(hostview.nsjail_config())
         argv = [
-            nsjail_binary(), "--mode", "o", "--log", str(Path(plan.workdir) / LOG_NAME),
+            nsjail_binary(), "-C", str(proc_config), "--disable_proc",
+            "--mode", "o", "--log", str(Path(plan.workdir) / LOG_NAME),
             "--disable_clone_newuser", "--hostname", plan.hostname,
             "--user", str(plan.uid), "--group", str(plan.gid), "--cwd", plan.scratch_dir,
             "--time_limit", "0",                  # the runner owns the wall clock
