@@ -225,11 +225,12 @@ class Gate:
         if xdist.is_worker(self.config):   # the controller decides and writes, for every worker
             self.config.workeroutput[xdist.WIRE_KEY] = xdist.to_wire(
                 [r for nodeid, r in self.results.items() if nodeid in self.reported],
-                self.model.other_failures, self.definitions)
+                self.model.other_failures, self.definitions, describe(self.config).as_dict())
             return
         model = self.model
         model.duration = time.time() - model.started
-        model.target = describe(self.config).as_dict()     # the dialect is known by now
+        # The dialect is known by now; under xdist, the workers know it (and which features applied).
+        model.target = self.config.stash.get(xdist.WORKER_TARGET, None) or describe(self.config).as_dict()
         model.scenarios = [result for nodeid, result in self.results.items() if nodeid in self.reported]
         for step in (step for scenario in model.scenarios for step in scenario.steps):
             step.location = self.definitions.get((step.type, step.name), step.location)

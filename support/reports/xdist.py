@@ -17,6 +17,9 @@ import pytest
 from support.reports.model import FeatureInfo, ScenarioResult, StepResult, Tag
 
 WIRE_KEY = "evalgate_results"
+# The target as a worker described it (its dialect, which features applied), for the
+# controller's reports and terminal summary: the controller collects nothing itself.
+WORKER_TARGET = pytest.StashKey[dict]()
 
 
 def is_worker(config: pytest.Config) -> bool:
@@ -24,10 +27,10 @@ def is_worker(config: pytest.Config) -> bool:
 
 
 def to_wire(results: list[ScenarioResult], other_failures: list[str],
-            definitions: dict[tuple[str, str], str]) -> dict[str, Any]:
+            definitions: dict[tuple[str, str], str], target: dict) -> dict[str, Any]:
     """What a worker hands over: plain data (xdist sends it through execnet)."""
     return {"results": [asdict(r) for r in results], "other_failures": list(other_failures),
-            "definitions": [[t, n, where] for (t, n), where in definitions.items()]}
+            "definitions": [[t, n, where] for (t, n), where in definitions.items()], "target": target}
 
 
 def _step(data: dict) -> StepResult:
@@ -61,3 +64,7 @@ class MergeWorkerResults:
                                               if n not in self.gate.model.other_failures)
         for kind, name, where in wire["definitions"]:
             self.gate.definitions[(kind, name)] = where
+        # Every worker collected every scenario; the one whose dialect is known speaks for all.
+        target, seen = wire.get("target") or {}, self.gate.config.stash.get(WORKER_TARGET, None)
+        if target and (seen is None or seen.get("dialect") in (None, "not known")):
+            self.gate.config.stash[WORKER_TARGET] = target
