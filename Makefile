@@ -10,6 +10,14 @@ ML_ENV      := $(ENVS_DIR)/python-ml
 DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iproute2 procps chromium
 ML_PACKAGES := numpy pandas scipy scikit-learn
 PYTEST_ARGS ?=
+# Parallel scenarios in `make acceptance`: pytest-xdist workers sharing one embedded stack
+# (support/sharing.py), so waiting scenarios wait at the same time. `auto`: one per core;
+# more cost each a pytest process's CPU (imports, collection) that the cores are short of
+# (docs/performance.md has the measurements); 0 runs the scenarios one after another.
+ACCEPTANCE_WORKERS ?= auto
+# Spread by work stealing; without the API fuzzing plugins (tests/fuzz's), which cost each
+# worker two seconds of imports for nothing the scenarios use.
+ACCEPTANCE_PLUGINS := --dist worksteal -p no:schemathesis -p no:hypothesispytest
 # The gate's reports (cucumber.json, junit.xml, results.sarif, report.html, summary.json)
 # and its policy: e.g. make acceptance GATE_ARGS="--waivers waivers.yaml --fail-on medium"
 REPORT_DIR  ?= reports
@@ -74,9 +82,10 @@ unit: setup
 # The main job: the acceptance suite against the embedded platform, one line per scenario,
 # every report written to $(REPORT_DIR)/ (docs/reports.md).
 # @chaos scenarios restart the platform's own processes on stacks of their own (about a
-# minute): they run in `make test` and `make chaos`, not here.
+# minute): they run in `make test` and `make chaos`, not here. The scenarios run in
+# $(ACCEPTANCE_WORKERS) parallel workers against one embedded stack; @exclusive ones alone.
 acceptance: setup
-	$(VPY) -m pytest features -m "not chaos" --report-dir=$(REPORT_DIR) $(GATE_ARGS) $(PYTEST_ARGS)
+	$(VPY) -m pytest features -m "not chaos" -n $(ACCEPTANCE_WORKERS) $(ACCEPTANCE_PLUGINS) --report-dir=$(REPORT_DIR) $(GATE_ARGS) $(PYTEST_ARGS)
 
 chaos: setup
 	$(VPY) -m pytest features -m chaos --report-dir=$(REPORT_DIR)/chaos $(GATE_ARGS) $(PYTEST_ARGS)

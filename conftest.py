@@ -18,13 +18,29 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from support import gating, hygiene, platform_facts, reporting, waiting, waivers
+from support import (
+    gating,
+    hygiene,
+    platform_facts,
+    reporting,
+    sharing,
+    waiting,
+    waivers,
+)
 from support.config import SettingError
 from support.context import ScenarioContext
+from support.reports import xdist as xdist_reports
 from support.reports.bdd import scenario_names
-from support.session import SESSION_TARGET, SessionTarget, session_target
+from support.session import (
+    SESSION_TARGET,
+    SHARED_STACK_KEY,
+    SessionTarget,
+    SharedStackPlugin,
+    session_target,
+)
 
 ROOT = Path(__file__).resolve().parent
+DECISION = pytest.StashKey[gating.Decision]()
 pytest_plugins = [f"steps.{path.stem}" for path in sorted((ROOT / "steps").glob("*_steps.py"))]
 # After its end, how long an evaluation's host processes, cgroups and directories may
 # take to go (the contract's "gone within 1 s" for Redis state, with room for a busy host).
@@ -38,10 +54,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Under pytest-xdist the controller starts the one embedded stack and the workers share it.
+    shared = getattr(config, "workerinput", {}).get(SHARED_STACK_KEY)
     try:
-        config.stash[SESSION_TARGET] = SessionTarget(profile_path=config.getoption("--target-profile"))
+        config.stash[SESSION_TARGET] = SessionTarget(profile_path=config.getoption("--target-profile"),
+                                                     shared=shared)
     except SettingError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if sharing.is_xdist_controller(config):
+        config.pluginmanager.register(SharedStackPlugin(config.stash[SESSION_TARGET]))
+    config.addinivalue_line("markers", f"{sharing.EXCLUSIVE}: {sharing.EXCLUSIVE_HELP}")
     reporting.configure(config)
     # pytest-bdd writes --cucumberjson without making its directory (JUnit XML does).
     cucumber_json = getattr(config.option, "cucumber_json_path", None)
@@ -76,12 +98,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     holder = session_target(config)
     for item in filter(is_scenario, items):
         decision = gating.decide(tags_of(item), scenario_id(item), holder.requested, holder.profile)
-        holder.applicability.note(item, decision)
+        item.stash[DECISION] = decision
         if decision.skip:
             item.add_marker(pytest.mark.skip(reason=decision.skip))
         elif decision.waiver is not None:
             w = decision.waiver
             waivers.waive(item, w.justification, f"{w.owner}, target profile, until {w.expires.isoformat()}")
+
+
+@pytest.fixture(autouse=True)
+def _shared_stack_turn(request: pytest.FixtureRequest):
+    """On a stack shared by xdist workers, an @exclusive scenario runs alone (support/sharing.py).
+    Autouse and first, so it is released last, after the scenario's own cleanups."""
+    shared = getattr(request.config, "workerinput", {}).get(SHARED_STACK_KEY)
+    exclusive = is_scenario(request.node) and sharing.EXCLUSIVE in tags_of(request.node)
+    with sharing.turn(shared["dir"] if shared else None, exclusive):
+        yield
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Which features apply to the target, counted over the scenarios this run selected."""
+    holder = session_target(session.config)
+    for item in filter(is_scenario, session.items):
+        holder.applicability.note(item, item.stash[DECISION])
 
 
 @pytest.fixture(autouse=True)
@@ -222,4 +261,29 @@ def _hygiene_after_isolation(request: pytest.FixtureRequest):
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     holder = session_target(config)
-    reporting.terminal_summary(terminalreporter, config, holder.describe(), holder.applicability.lines())
+    from_workers = config.stash.get(xdist_reports.WORKER_TARGET, None)    # under xdist, the workers collected
+    if from_workers:
+        reporting.terminal_summary(terminalreporter, config, [], list(from_workers.get("notes", [])))
+    else:
+        reporting.terminal_summary(terminalreporter, config, holder.describe(), holder.applicability.lines())
+
+
+# -- under pytest-xdist: the workers' summary sections reach the controller's terminal ---------
+
+SECTIONS_KEY = "evalgate_sections"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[SECTIONS_KEY] = session.config.stash.get(reporting.SECTIONS, [])
+
+
+def pytest_testnodedown(node, error) -> None:
+    """(Called in the xdist controller only.) Each worker's sections, once per title."""
+    sections = node.config.stash.setdefault(reporting.SECTIONS, [])
+    seen = {title for title, _ in sections}
+    for title, lines in getattr(node, "workeroutput", {}).get(SECTIONS_KEY, []):
+        if title not in seen:
+            sections.append((title, lines))
+            seen.add(title)

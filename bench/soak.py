@@ -17,12 +17,22 @@ through the API, which is the truth, and the script prints:
   channels (a failure too, unless workers are being crashed);
 - latency percentiles (submit -> terminal, as the platform recorded it) and throughput.
 
-With `--crash-every S`, a worker is SIGKILLed every S seconds, mid-run, and a fresh one
-started: evaluations must still all end, re-queued or `failed/worker_lost`, none lost.
-Exit status 0 only with 0 lost, 0 stuck, 0 wrong and 0 leaked (and, without crashes, 0
-unpublished).
+With `--crash-every S` a worker is SIGKILLed every S seconds, with `--kill-every-n N`
+every N evaluations ended, mid-run; the stack's supervisor starts it again (the soak
+raises the supervisor's limit to CRASH_RESTARTS_PER_MINUTE: it measures losses, not the
+limit). Evaluations must still all end, re-queued or `failed/worker_lost`, none lost,
+and every terminal status must be published (the outbox re-publishes those a killed
+worker committed but never announced, within its settle time: the count is taken after
+waiting for them). Exit status 0 only with 0 lost, 0 stuck, 0 wrong, 0 leaked and 0
+unpublished.
 
-    .venv/bin/python bench/soak.py [--n 1000] [--concurrency 50] [--workers 2] [--slots 4] [--crash-every S]
+    .venv/bin/python bench/soak.py [--n 1000] [--concurrency 50] [--workers 2] [--slots 4]
+                                   [--crash-every S | --kill-every-n N]
+
+The issue's soak, on the default stack (one worker, as many slots as cores), a worker
+killed every 50 evaluations:
+
+    .venv/bin/python bench/soak.py --workers 1 --slots 0 --kill-every-n 50
 """
 
 from __future__ import annotations
@@ -42,7 +52,9 @@ from evalplatform.executor.local import LocalExecutor
 from evalplatform.pgcluster import PROJECT_ROOT
 from evalplatform.sandbox import runner
 from evalplatform.settings import Settings
+from evalplatform.queue.outbox import SETTLE_S
 from evalplatform.stack import Stack
+from evalplatform.supervise import RestartPolicy
 from support import host, workload
 from support.api_client import ApiClient, ApiError
 from support.contract import TERMINAL
@@ -51,6 +63,8 @@ PROGRESS_EVERY_S = 3.0
 WAIT_MARGIN_S = 120.0     # queueing behind `concurrency` others, on a busy 2-core host
 EVENT_CHECK_S = 5.0       # how long a client trusts the pub/sub channel before asking the API
 ENV_PREFIX = "EVALPLATFORM_"
+CRASH_RESTARTS_PER_MINUTE = 120
+PUBLISH_WAIT_S = SETTLE_S + 15   # the outbox's settle time, a reaper tick, a busy host
 
 
 class Soak:
@@ -63,6 +77,7 @@ class Soak:
         self.grace_s, self.default_timeout_s = grace_s, default_timeout_s
         self.accepted: dict[int, str] = {}      # position in the mix -> eval_id
         self.refused: dict[int, str] = {}       # position -> the answer
+        self.resets: list[str] = []             # status polls that failed to connect (retried)
         self._tickets = itertools.count()
         self._lock = threading.Lock()
 
@@ -91,8 +106,11 @@ class Soak:
                 self.watcher.wait([eval_id], timeout=EVENT_CHECK_S)
                 return
             except TimeoutError:
-                if self.api.status(eval_id)["status"] in TERMINAL:
-                    return
+                try:
+                    if self.api.status(eval_id)["status"] in TERMINAL:
+                        return
+                except OSError as exc:   # requests' ConnectionError too: a GET, safe to ask again
+                    self.resets.append(f"{type(exc).__name__}: {str(exc)[:200]}")
         # still not terminal: counted as stuck (or worse) when the records are read back
 
     def progress(self, started: float, done: threading.Event) -> None:
@@ -132,20 +150,40 @@ def leaks(settings: Settings, ended: set[str]) -> dict[str, set[str]]:
             "run dirs": {i for i in ended if runner.run_dir(settings, i).exists()}}
 
 
+def kill_a_worker(stack: Stack, kills: list[str]) -> None:
+    """SIGKILL the oldest live worker (a crash); the stack's supervisor restarts it."""
+    alive = [i for i, worker in enumerate(stack.workers) if worker.alive()]
+    if alive:
+        kills.append(stack.workers[alive[0]].name)
+        stack.kill_worker(alive[0])
+
+
 def crash_workers(stack: Stack, every_s: float, done: threading.Event, kills: list[str]) -> None:
-    """Every `every_s`: SIGKILL the oldest live worker, mid-run (a crash), start a fresh one."""
+    """Every `every_s` seconds: a worker crashes."""
     while not done.wait(every_s):
-        alive = [i for i, worker in enumerate(stack.workers) if worker.alive()]
-        if alive:
-            kills.append(stack.workers[alive[0]].name)
-            stack.kill_worker(alive[0])
-        stack.start_worker()
+        kill_a_worker(stack, kills)
+
+
+def crash_by_count(stack: Stack, watcher: TerminalWatcher, every_n: int, done: threading.Event,
+                   kills: list[str]) -> None:
+    """Every `every_n` evaluations ended (as published): a worker crashes."""
+    next_kill = every_n
+    while not done.wait(0.1):
+        if len(watcher.ended) >= next_kill:
+            kill_a_worker(stack, kills)
+            next_kill += every_n
+
+
+def wait_published(watcher: TerminalWatcher, ended: set[str], timeout_s: float) -> None:
+    """Give the outbox its settle time to publish what killed workers never announced."""
+    deadline = time.monotonic() + timeout_s
+    while ended - watcher.ended.keys() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def report(soak: Soak, records: dict[str, dict], lost: list[str], settings: Settings,
            wall_s: float, crashes: list[str]) -> int:
-    """Print the counts; the number of failures (lost + stuck + wrong + leaked, and
-    unpublished unless workers were crashed)."""
+    """Print the counts; the number of failures (lost + stuck + wrong + leaked + unpublished)."""
     ended = {i for i, r in records.items() if r["status"] in TERMINAL}
     stuck = sorted(set(records) - ended)
     finished = [p for p in sorted(soak.accepted) if soak.accepted[p] in ended]
@@ -155,8 +193,9 @@ def report(soak: Soak, records: dict[str, dict], lost: list[str], settings: Sett
     wrong = workload.wrong_outcomes([records[soak.accepted[p]] for p in finished],
                                     [soak.kinds[p] for p in finished], also_allowed=allowed)
     leaked = leaks(settings, ended)
-    # Terminal in the store, but no terminal message on the evaluation:{status} channels.
-    # A worker SIGKILLed between its commit and its publish explains a few under crashes.
+    # Terminal in the store, but no terminal message on the evaluation:{status} channels,
+    # even after the outbox's settle time (a killed worker's unpublished commit included).
+    wait_published(soak.watcher, ended, PUBLISH_WAIT_S)
     unpublished = sorted(ended - soak.watcher.ended.keys())
     requeued = sum(1 for r in records.values() if (r.get("attempts") or 0) > 1)
     worker_lost = sum(1 for r in records.values() if r.get("reason") == "worker_lost")
@@ -171,6 +210,8 @@ def report(soak: Soak, records: dict[str, dict], lost: list[str], settings: Sett
           f"({', '.join(f'{len(v)} {k}' for k, v in leaked.items())})")
     print(f"re-queued:       {requeued} (failed worker_lost: {worker_lost})")
     print(f"unpublished:     {len(unpublished)} (terminal, but never announced on evaluation:{{status}})")
+    print(f"status polls that failed to connect, retried: {len(soak.resets)}"
+          + (f" (first: {soak.resets[0]})" if soak.resets else ""))
     if ended:
         for line in workload.summary_lines([records[i] for i in ended], wall_s):
             print(line)
@@ -181,7 +222,7 @@ def report(soak: Soak, records: dict[str, dict], lost: list[str], settings: Sett
         if items:
             print(f"  {title}: {items}")
     return (len(lost) + len(soak.refused) + len(stuck) + len(wrong) + sum(map(len, leaked.values()))
-            + (0 if crashes else len(unpublished)))
+            + len(unpublished))
 
 
 def diagnose_stuck(stack: Stack, stuck: list[str], most: int = 3) -> None:
@@ -198,14 +239,20 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="evaluations in all")
     parser.add_argument("--concurrency", type=int, default=50, help="closed-loop clients")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    parser.add_argument("--slots", type=int, default=4, help="slots per worker (most of the mix sleeps)")
-    parser.add_argument("--crash-every", type=float, default=0, metavar="S",
-                        help="SIGKILL a worker every S seconds and start a fresh one (0: never)")
+    parser.add_argument("--slots", type=int, default=4,
+                        help="slots per worker (most of the mix sleeps; 0: the platform's default)")
+    crash = parser.add_mutually_exclusive_group()
+    crash.add_argument("--crash-every", type=float, default=0, metavar="S",
+                       help="SIGKILL a worker every S seconds; the supervisor restarts it (0: never)")
+    crash.add_argument("--kill-every-n", type=int, default=0, metavar="N",
+                       help="SIGKILL a worker every N evaluations ended (0: never)")
     args = parser.parse_args(argv)
 
-    env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(args.slots)}
-    print(f"starting a stack: {args.workers} workers x {args.slots} slots", flush=True)
-    with Stack(workers=args.workers, env=env).start(timeout=60) as stack:
+    env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(args.slots)} if args.slots else {}
+    crashing = bool(args.crash_every or args.kill_every_n)
+    policy = RestartPolicy(per_minute=CRASH_RESTARTS_PER_MINUTE) if crashing else RestartPolicy()
+    print(f"starting a stack: {args.workers} workers x {args.slots or 'default'} slots", flush=True)
+    with Stack(workers=args.workers, env=env, restart_policy=policy).start(timeout=60) as stack:
         settings = stack_settings(stack)
         api = ApiClient(stack.urls["API_URL"], pool_size=args.concurrency + 16)
         soak = Soak(api, TerminalWatcher(stack.urls["REDIS_URL"]), args.n, settings.reaper_grace_s,
@@ -213,12 +260,17 @@ def main(argv=None) -> int:
         mix = {name: sum(k.name == name for k in soak.kinds) for name in workload.KINDS}
         print(f"soak: {args.n} evaluations ({', '.join(f'{v} {k}' for k, v in mix.items())}) "
               f"from {args.concurrency} concurrent clients"
-              + (f", a worker crashed every {args.crash_every:g} s" if args.crash_every else ""), flush=True)
+              + (f", a worker crashed every {args.crash_every:g} s" if args.crash_every else "")
+              + (f", a worker crashed every {args.kill_every_n} evaluations" if args.kill_every_n else ""),
+              flush=True)
 
         started, done, crashes = time.monotonic(), threading.Event(), []
         threading.Thread(target=soak.progress, args=(started, done), daemon=True).start()
         if args.crash_every:
             threading.Thread(target=crash_workers, args=(stack, args.crash_every, done, crashes),
+                             daemon=True).start()
+        if args.kill_every_n:
+            threading.Thread(target=crash_by_count, args=(stack, soak.watcher, args.kill_every_n, done, crashes),
                              daemon=True).start()
         with ThreadPoolExecutor(args.concurrency) as pool:
             for future in [pool.submit(soak.client) for _ in range(args.concurrency)]:
@@ -228,6 +280,8 @@ def main(argv=None) -> int:
 
         records, lost = read_back(api, [soak.accepted[p] for p in sorted(soak.accepted)])
         failures = report(soak, records, lost, settings, wall_s, crashes)
+        print("supervisor restarts: " + ", ".join(f"{name} {record['restarts']}"
+                                                  for name, record in stack.restarts().items()))
         diagnose_stuck(stack, [i for i, r in records.items() if r["status"] not in TERMINAL])
         api.close()
         return 0 if failures == 0 else 1

@@ -1,13 +1,15 @@
 """Stability: the whole acceptance suite, several runs in a row, against the healthy platform.
 
 A gate that fails now and then for no reason is ignored, and then it is blind. This runs
-`pytest features` (each run its own pytest process and its own embedded stack, exactly
-as `make acceptance` does, with no failpoint and no external target) N times and prints,
+`pytest features -m "not chaos" -n auto` (each run its own pytest process and its own
+embedded stack shared by its xdist workers, exactly as `make acceptance` does, with no
+failpoint and no external target; `--chaos` adds the chaos scenarios, `--workers 0` runs
+the scenarios one after another) N times and prints,
 per run, the passed / failed / skipped counts and the scenarios that failed; at the end
 "N of N clean runs", or which scenarios flaked and how often. Not a CI test: it takes
 minutes per run. Exit status 0 only when every run was clean.
 
-    .venv/bin/python bench/stability.py [--runs 5] [--features cancellation,priority]
+    .venv/bin/python bench/stability.py [--runs 5] [--workers auto] [--chaos] [--features cancellation,priority]
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.selftest.suite_run import PROJECT_ROOT, run_features  # noqa: E402
 
 RUN_TIMEOUT_S = 3600     # one whole-suite run; a hang is reported, not waited for forever
+ACCEPTANCE_WORKERS = "auto"   # as the Makefile's acceptance target
+# ...and its other options (its ACCEPTANCE_PLUGINS)
+ACCEPTANCE_OPTIONS = ["--dist", "worksteal", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
 
 
 def all_features() -> list[str]:
@@ -34,14 +39,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--features", help="comma-separated feature names (default: every feature)")
+    parser.add_argument("--workers", default=ACCEPTANCE_WORKERS,
+                        help="pytest-xdist workers sharing the stack (the Makefile's ACCEPTANCE_WORKERS)")
+    parser.add_argument("--chaos", action="store_true", help="also the @chaos scenarios (make test's)")
     args = parser.parse_args()
+    extra_args = ["-n", str(args.workers), *ACCEPTANCE_OPTIONS] + ([] if args.chaos else ["-m", "not chaos"])
     features = args.features.split(",") if args.features else all_features()
     workdir = Path(tempfile.mkdtemp(prefix="stability-"))
     flaked: Counter[str] = Counter()
     clean = 0
     for number in range(1, args.runs + 1):
         started = time.monotonic()
-        run = run_features(features, workdir=workdir / f"run{number}", timeout=RUN_TIMEOUT_S)
+        run = run_features(features, workdir=workdir / f"run{number}", timeout=RUN_TIMEOUT_S,
+                           extra_args=extra_args)
         took = time.monotonic() - started
         outcomes = run.features.values()
         passed, skipped = sum(len(o.passed) for o in outcomes), sum(len(o.skipped) for o in outcomes)

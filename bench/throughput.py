@@ -1,14 +1,18 @@
-"""Evaluations per second through the platform at concurrency 1, 10 and 50, against the
-bare sandbox at the same concurrency, measured in the same run.
+"""Evaluations per second and latency percentiles through the platform by concurrency,
+against the bare sandbox at the same concurrency, measured in the same run.
 
 Starts its own Stack (one worker, settings.worker_concurrency slots: the core count).
 Each level runs `clients` closed-loop clients (submit, wait for the terminal pub/sub
 message, repeat) until `--count` evaluations of `print(1)` are done; the bare sandbox
 runs the same count with the same number of threads calling Sandbox.run directly. Both
-run in alternating thirds, so load drift on a shared machine hits both alike.
-Target: >= 20 evaluations/s on 2 cores.
+run in alternating thirds, so load drift on a shared machine hits both alike. Each
+evaluation's latency (submit -> terminal message; bare: the Sandbox.run call) is kept,
+and p50/p95/p99 printed per level beside the throughput, all as ratios platform/bare.
+Goals (issue 15): platform throughput >= 0.8x the bare sandbox's at 10 and 30 clients.
 
-    .venv/bin/python bench/throughput.py [--count 60] [--levels 1,10,50] [--slots N]
+Writes reports/bench/throughput.json and reports/bench/throughput.png (matplotlib).
+
+    .venv/bin/python bench/throughput.py [--count 60] [--levels 1,10,30] [--slots N]
 """
 
 from __future__ import annotations
@@ -19,19 +23,22 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from _platform import TRIVIAL_CODE, TerminalWatcher, submit
+from _platform import TRIVIAL_CODE, TerminalWatcher, percentile, submit
+from _plot import PERCENTILES, throughput_figure
+from _report import figure_path, host_facts, write_json
 
 import httpx
 
 from evalplatform.sandbox import RunRequest, Sandbox, default_limits
 from evalplatform.stack import Stack
 
-TARGET_PER_S = 20.0
+TARGET_RATIO = 0.8          # of the bare sandbox's throughput, at 10 and 30 clients
 BATCHES = 3
 
 
-def closed_loop(count: int, clients: int, one) -> float:
-    """Run `one()` `count` times from `clients` threads; evaluations per second."""
+def closed_loop(count: int, clients: int, one, latencies: list | None = None) -> float:
+    """Run `one()` `count` times from `clients` threads; evaluations per second. Each
+    call's seconds are appended to `latencies`."""
     tickets = itertools.count()
     lock = threading.Lock()
 
@@ -40,7 +47,10 @@ def closed_loop(count: int, clients: int, one) -> float:
             with lock:
                 if next(tickets) >= count:
                     return
+            started = time.perf_counter()
             one()
+            if latencies is not None:
+                latencies.append(time.perf_counter() - started)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -52,7 +62,7 @@ def closed_loop(count: int, clients: int, one) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=60)
-    parser.add_argument("--levels", default="1,10,50")
+    parser.add_argument("--levels", default="1,10,30")
     parser.add_argument("--slots", type=int, default=None,
                         help="worker slots (EVALPLATFORM_WORKER_CONCURRENCY); default: the settings'")
     args = parser.parse_args(argv)
@@ -86,19 +96,41 @@ def main(argv=None) -> int:
         for clients in levels:
             batch = max(args.count // BATCHES, clients)
             bare_s = platform_s = 0.0
+            bare_lat, platform_lat = [], []
             for _ in range(BATCHES):
-                bare_s += batch / closed_loop(batch, clients, bare_one)
-                platform_s += batch / closed_loop(batch, clients, platform_one)
-            rows.append((clients, BATCHES * batch / bare_s, BATCHES * batch / platform_s))
+                bare_s += batch / closed_loop(batch, clients, bare_one, bare_lat)
+                platform_s += batch / closed_loop(batch, clients, platform_one, platform_lat)
+            bare, platform = BATCHES * batch / bare_s, BATCHES * batch / platform_s
+            rows.append({"clients": clients, "bare_per_s": bare, "platform_per_s": platform,
+                         "ratio": platform / bare,
+                         "bare_latency_ms": _percentiles(bare_lat),
+                         "platform_latency_ms": _percentiles(platform_lat)})
 
     print(f"worker slots: {slots}; {args.count} evaluations of {TRIVIAL_CODE!r} per level")
-    print(f"{'clients':>8} {'bare/s':>8} {'platform/s':>11} {'ratio':>6}")
-    for clients, bare, platform in rows:
-        print(f"{clients:>8} {bare:8.1f} {platform:11.1f} {platform / bare:6.2f}")
-    best = max(platform for _, _, platform in rows)
-    verdict = "meets" if best >= TARGET_PER_S else "misses"
-    print(f"best platform throughput {best:.1f}/s {verdict} the target of {TARGET_PER_S:.0f}/s")
+    print(f"{'clients':>8} {'bare/s':>8} {'platform/s':>11} {'ratio':>6}   "
+          + "  ".join(f"{p} bare/platform ms" for p in PERCENTILES))
+    for row in rows:
+        latency = "  ".join(f"{row['bare_latency_ms'][p]:7.0f}/{row['platform_latency_ms'][p]:<7.0f}"
+                            for p in PERCENTILES)
+        print(f"{row['clients']:>8} {row['bare_per_s']:8.1f} {row['platform_per_s']:11.1f} "
+              f"{row['ratio']:6.2f}   {latency}")
+    for row in rows:
+        if row["clients"] in (10, 30):
+            verdict = "meets" if row["ratio"] >= TARGET_RATIO else "misses"
+            print(f"at {row['clients']} clients: {row['ratio']:.2f}x the bare sandbox, "
+                  f"{verdict} the goal of {TARGET_RATIO}x")
+    host = host_facts()
+    path = write_json("throughput", {"count": args.count, "slots": slots, "levels": rows,
+                                     "goal_ratio": TARGET_RATIO})
+    figure = throughput_figure(rows, figure_path("throughput"),
+                               f"print(1), {slots} worker slots, {host['cpus']} cpus, "
+                               f"load average {host['load_average'][0]:.1f} (shared host)")
+    print(f"written: {path}, {figure}")
     return 0
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    return {p: percentile(seconds, float(p[1:])) * 1000 for p in PERCENTILES}
 
 
 if __name__ == "__main__":

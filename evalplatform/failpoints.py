@@ -43,6 +43,8 @@ CATALOGUE: dict[str, str] = {
     "health_always_ok": "health reports a failed service as degraded",
     "runs_as_root": "the code runs as an unprivileged user, not root",
     "cgroup_delegated": "the kernel's control files and the run's own cgroup are not writable by the code",
+    "proc_unmasked": "/proc shows the code nothing of the host beyond what the interpreter needs",
+    "descriptor_leaked": "no file descriptor but stdin, stdout and stderr reaches the code",
     "no_pidns": "the sandbox has its own PID namespace: the host's processes are invisible",
     "caps_kept": "the code holds no capability (no raw sockets, no changing devices)",
     "seccomp_off": "a seccomp filter denies the system calls of container escapes",

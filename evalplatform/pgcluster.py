@@ -72,10 +72,16 @@ def run(argv: list[str], stdin: Optional[str] = None) -> None:
         raise ClusterError(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
 
 
-def server_args(data: Path, port: int, socket_dir: Path, durable: bool) -> list[str]:
-    """The postgres command line: loopback on `port`, its socket in `socket_dir`."""
+def server_args(data: Path, port: int, socket_dir: Path, durable: bool,
+                addresses: tuple[str, ...] | list[str] = ("127.0.0.1",)) -> list[str]:
+    """The postgres command line: loopback on `port`, its socket in `socket_dir`.
+
+    `durable` (a --data-dir cluster): PostgreSQL's defaults, fsync, synchronous commit and
+    full page writes on. Otherwise all three are off: nothing of an ephemeral cluster is
+    kept, so nothing is lost when a crash loses its last commits.
+    """
     args = [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
-            "-c", "listen_addresses=127.0.0.1",
+            "-c", f"listen_addresses={','.join(addresses)}",
             "-c", f"unix_socket_directories={socket_dir}",
             "-c", "max_connections=300",
             "-c", "log_min_messages=warning"]
@@ -85,6 +91,13 @@ def server_args(data: Path, port: int, socket_dir: Path, durable: bool) -> list[
                  # after a SIGKILL (posix segments would stay in /dev/shm)
                  "-c", "dynamic_shared_memory_type=mmap"]
     return as_postgres(args)
+
+
+def write_hba(data: Path, networks: list[str]) -> None:
+    """pg_hba.conf: PG_HBA, and the platform's role trusted from each of `networks` (the
+    links a stack's `listen_on` serves: made by the operator or a test for its workers)."""
+    extra = "".join(f"host {DB_NAME} {DB_ROLE} {network} trust\n" for network in networks)
+    (data / "pg_hba.conf").write_text(PG_HBA + extra)
 
 
 def _migrations_hash() -> str:
@@ -116,10 +129,17 @@ def template() -> Path:
     return target
 
 
-def copy_template(dest: Path) -> None:
-    """A fresh cluster at `dest` (owned by postgres), from the template."""
+def copy_template(dest: Path, durable: bool = False) -> None:
+    """A fresh cluster at `dest` (owned by postgres), from the template.
+
+    `durable`: flushed to disk before use (`initdb --sync-only`). The template is built
+    and copied without syncing, which an ephemeral cluster can afford; one in a
+    --data-dir must not lose its files to a host crash right after the copy.
+    """
     run(["cp", "-a", str(template()), str(dest)])
     chown_postgres(dest)
+    if durable:
+        run([str(PG_BIN / "initdb"), "--sync-only", "-D", str(dest)])
 
 
 def _remove_stale_templates(current: Path) -> None:

@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -97,7 +97,36 @@ class Settings(BaseSettings):
         return self
 
 
+ENV_PREFIX = "EVALPLATFORM_"
+
+
+class SettingsError(ValueError):
+    """An invalid setting, said in one line that names its variable and what it accepts."""
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """`EVALPLATFORM_SANDBOX_ENGINE='bogus': Input should be 'auto', ...` for each bad field."""
+    parts = []
+    for problem in error.errors():
+        if not problem.get("loc"):   # a check across fields: its message names them
+            parts.append(str(problem.get("msg", "invalid")).removeprefix("Value error, "))
+            continue
+        field = str(problem["loc"][0])
+        value = problem.get("input")
+        shown = f"={value!r}" if isinstance(value, (str, int, float, bool)) else ""
+        parts.append(f"{ENV_PREFIX}{field.upper()}{shown}: {problem.get('msg', 'invalid')}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def load_settings(**values) -> Settings:
+    """Settings from the environment (and `values`); SettingsError when one is invalid."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(describe_invalid(exc)) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
-    return Settings()
+    return load_settings()

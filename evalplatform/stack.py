@@ -6,13 +6,20 @@ made once (pgcluster.template), and every service starts at the same time. Each 
 runs in its own process group (stop kills the whole group, so no backend or pool child
 survives) and, when started from the main thread, with a parent-death signal so a
 SIGKILLed parent leaves no daemon behind either.
+
+Once healthy, the stack is supervised (supervise.Supervisor): a worker or the API that
+dies on its own is started again, with backoff and a limit per minute, and each restart is
+logged (logs/supervisor.log) and recorded in Redis for `evalplatform state` and
+/api/health. A service stopped on purpose (stop_service) stays stopped.
 """
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -23,12 +30,20 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from evalplatform import pgcluster
+from evalplatform.cli.connection import URL_KEYS as CLIENT_URL_KEYS
 from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
-from evalplatform.supervise import Service, free_port, port_is_free, start_time
+from evalplatform.state import RESTARTS_KEY
+from evalplatform.supervise import RestartPolicy, Service, Supervisor, free_port, port_is_free, start_time
 
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+LOOPBACK = "127.0.0.1"
+API_KEEP_ALIVE_S = 75
+# The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
+# both are the stack's own, never inherited (see Stack._process_env).
+STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
+                        "EVALPLATFORM_RESULT_BACKEND", "EVALPLATFORM_API_HOST", "EVALPLATFORM_API_PORT")
 
 
 def _scratch_root() -> Optional[str]:
@@ -71,7 +86,9 @@ class Stack:
 
     def __init__(self, workers: Optional[int] = None, data_dir: Optional[str] = None,
                  env: Optional[dict[str, str]] = None, with_api: bool = True,
-                 with_workers: bool = True):
+                 with_workers: bool = True, supervise: bool = True,
+                 restart_policy: RestartPolicy = RestartPolicy(), echo=None,
+                 listen_on: tuple[str, ...] = ()):
         self.worker_count = 1 if workers is None else workers
         self.data_dir = Path(data_dir).resolve() if data_dir else None
         self.extra_env = dict(env or {})
@@ -82,47 +99,77 @@ class Stack:
         self._ports: dict[str, int] = {}
         self._next_worker = 0
         self._started = False
+        self.supervise, self.restart_policy, self.echo = supervise, restart_policy, echo
+        self.supervisor: Optional[Supervisor] = None
+        # Interfaces ("169.254.213.1/30") where Redis and PostgreSQL also listen, trusting
+        # the interface's network: how workers on other hosts join (docs/stack.md).
+        self.listen_on = [ipaddress.ip_interface(i) for i in listen_on]
+        # Redis refuses other hosts without a password (protected mode): a stack reachable
+        # beyond loopback gets one of its own, in every Redis URL it hands out.
+        self.redis_password = secrets.token_urlsafe(24) if self.listen_on else None
 
     # -- configuration -------------------------------------------------------------------
 
     @property
     def urls(self) -> dict[str, str]:
         """The URLs a client of this stack needs (the env file's lines)."""
-        redis = f"redis://127.0.0.1:{self._ports['redis']}"
+        return self.urls_at(LOOPBACK)
+
+    def urls_at(self, host: str) -> dict[str, str]:
+        """The URLs with `host` for 127.0.0.1: for a worker that reaches the stack through
+        one of its `listen_on` addresses (the API stays on loopback)."""
+        auth = f":{self.redis_password}@" if self.redis_password else ""
+        redis = f"redis://{auth}{host}:{self._ports['redis']}"
         return {
-            "API_URL": f"http://127.0.0.1:{self._ports['api']}/api",
+            "API_URL": f"http://{LOOPBACK}:{self._ports['api']}/api",
             "REDIS_URL": f"{redis}/{REDIS_DB_STATE}",
             "CELERY_BROKER_URL": f"{redis}/{REDIS_DB_BROKER}",
             "CELERY_RESULT_BACKEND": f"{redis}/{REDIS_DB_RESULTS}",
             # The libpq form: psql, psycopg and (via store.init) SQLAlchemy all accept it.
-            "DATABASE_URL": f"postgresql://{DB_ROLE}@127.0.0.1:{self._ports['postgres']}/{DB_NAME}",
+            "DATABASE_URL": f"postgresql://{DB_ROLE}@{host}:{self._ports['postgres']}/{DB_NAME}",
         }
 
     @property
     def settings_env(self) -> dict[str, str]:
         """The EVALPLATFORM_* variables every process of the stack gets."""
-        urls = self.urls
+        return self.settings_env_at(LOOPBACK)
+
+    def settings_env_at(self, host: str) -> dict[str, str]:
+        urls = self.urls_at(host)
         return {
             "EVALPLATFORM_DATABASE_URL": urls["DATABASE_URL"].replace(
                 "postgresql://", "postgresql+psycopg://", 1),
             "EVALPLATFORM_REDIS_URL": urls["REDIS_URL"],
             "EVALPLATFORM_BROKER_URL": urls["CELERY_BROKER_URL"],
             "EVALPLATFORM_RESULT_BACKEND": urls["CELERY_RESULT_BACKEND"],
-            "EVALPLATFORM_API_HOST": "127.0.0.1",
+            "EVALPLATFORM_API_HOST": LOOPBACK,
             "EVALPLATFORM_API_PORT": str(self._ports["api"]),
             **self.extra_env,
         }
 
-    def write_env_file(self, path) -> None:
-        """KEY=value lines (the URLs, then the EVALPLATFORM_* settings); written atomically."""
+    def write_env_file(self, path, host: str = LOOPBACK) -> None:
+        """KEY=value lines (the URLs, then the EVALPLATFORM_* settings); written atomically.
+        `host`: one of the `listen_on` addresses, for workers on other hosts."""
         path = Path(path)
-        lines = [f"{k}={v}" for k, v in {**self.urls, **self.settings_env}.items()]
+        lines = [f"{k}={v}" for k, v in {**self.urls_at(host), **self.settings_env_at(host)}.items()]
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.touch(mode=0o600)          # it may hold the Redis password (listen_on)
         tmp.write_text("\n".join(lines) + "\n")
         os.replace(tmp, path)
 
     def _process_env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        """The services' environment: this process's, without anything that would point
+        them at another platform, plus this stack's settings.
+
+        Removed: the client URLs (API_URL, ...), every CELERY_* variable (Celery prefers
+        CELERY_BROKER_URL and CELERY_RESULT_BACKEND over its configuration, so an exported
+        env file of an earlier stack would send this stack's tasks to that stack's broker)
+        and the EVALPLATFORM_* settings the stack decides itself (STACK_OWNED_SETTINGS).
+        Other EVALPLATFORM_* settings (engine, limits, profile) configure it on purpose.
+        """
+        env = {k: v for k, v in os.environ.items()
+               if k not in CLIENT_URL_KEYS and not k.startswith("CELERY_")
+               and k not in STACK_OWNED_SETTINGS}
         env.update(self.settings_env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
@@ -159,6 +206,10 @@ class Stack:
             self._wait_for(self._check_redis, "redis", deadline)
             if self.with_api:
                 self._wait_for(self._check_api, "api", deadline)
+            if self.supervise:
+                self.supervisor = Supervisor(
+                    lambda: [*self.services.values(), *self.workers], self.dir / "logs" / "supervisor.log",
+                    self._publish_restarts, self.restart_policy, self.echo).start()
         except BaseException:
             self.stop()
             raise
@@ -185,6 +236,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process group and remove the temp dir. Safe to call more than once."""
+        if self.supervisor is not None:
+            self.supervisor.pause()
         interrupted = self._running_evaluations() if self.workers else set()
         for worker in self.workers:
             worker.stop()
@@ -194,6 +247,9 @@ class Stack:
         for name in ("api", "postgres", "redis"):
             if name in self.services:
                 self.services[name].stop()
+        if self.supervisor is not None:
+            self.supervisor.end()
+            self.supervisor = None
         if self.dir is not None and self.data_dir is None:
             shutil.rmtree(self.dir, ignore_errors=True)
         self._started = False
@@ -209,6 +265,23 @@ class Stack:
                 client.close()
         except (redis.RedisError, KeyError):
             return set()
+
+    def _publish_restarts(self, records: dict[str, dict]) -> None:
+        """The supervisor's records into the state Redis (RESTARTS_KEY), replacing the last."""
+        import redis
+        client = redis.Redis.from_url(self.urls["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
+        try:
+            pipe = client.pipeline()
+            pipe.delete(RESTARTS_KEY)
+            if records:
+                pipe.hset(RESTARTS_KEY, mapping={k: json.dumps(v) for k, v in records.items()})
+            pipe.execute()
+        finally:
+            client.close()
+
+    def restarts(self) -> dict[str, dict]:
+        """Each supervised service's restart record (empty when not supervised)."""
+        return self.supervisor.snapshot() if self.supervisor else {}
 
     def _remove_sandboxes(self, run_ids: set[str]) -> None:
         """Remove the cgroups and host dirs of runs whose worker was just killed mid-run
@@ -255,17 +328,20 @@ class Stack:
         pgdata = self.dir / "pgdata"
         if not (pgdata / "PG_VERSION").exists():
             shutil.rmtree(pgdata, ignore_errors=True)
-            pgcluster.copy_template(pgdata)
+            pgcluster.copy_template(pgdata, durable=self.data_dir is not None)
         (pgdata / "postmaster.pid").unlink(missing_ok=True)  # left by a killed earlier run
+        pgcluster.write_hba(pgdata, [str(i.network) for i in self.listen_on])
 
     def _define_services(self) -> None:
         env, logs = self._process_env(), self.dir / "logs"
         persistent = self.data_dir is not None
-        redis_args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self._ports["redis"]),
+        addresses = [LOOPBACK, *(str(i.ip) for i in self.listen_on)]
+        redis_args = ["redis-server", "--bind", *addresses, "--port", str(self._ports["redis"]),
                       "--dir", str(self.dir / "redis"), "--save", "",
-                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes"]
+                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes",
+                      *(["--requirepass", self.redis_password] if self.redis_password else [])]
         pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"],
-                                        self.dir / "pgsock", durable=persistent)
+                                        self.dir / "pgsock", durable=persistent, addresses=addresses)
         self.services = {
             "redis": Service("redis", redis_args, logs / "redis.log", env),
             # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
@@ -273,19 +349,22 @@ class Stack:
                                 stop_signal=signal.SIGINT),
             "api": Service("api", [sys.executable, "-m", "uvicorn", "evalplatform.api.app:app",
                                    "--host", "127.0.0.1", "--port", str(self._ports["api"]),
-                                   "--no-access-log", "--log-level", "warning"],
-                           logs / "api.log", env, cwd=str(PROJECT_ROOT)),
+                                   "--no-access-log", "--log-level", "warning",
+                                   # longer than a client's idle pooled connection usually waits
+                                   # (5 s by default: a poll every 5 s raced the close, and lost)
+                                   "--timeout-keep-alive", str(API_KEEP_ALIVE_S)],
+                           logs / "api.log", env, cwd=str(PROJECT_ROOT), supervised=True),
         }
 
     def _worker_service(self, index: int) -> Service:
-        from evalplatform.settings import Settings
+        from evalplatform.settings import load_settings
         override = self.extra_env.get("EVALPLATFORM_WORKER_CONCURRENCY")
-        concurrency = int(override) if override else Settings().worker_concurrency
+        concurrency = int(override) if override else load_settings().worker_concurrency
         argv = [sys.executable, "-m", "celery", "-A", "evalplatform.queue.app:celery_app",
                 "worker", "--hostname", f"worker{index}@%h", "--concurrency", str(concurrency),
                 "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
         return Service(f"worker{index}", argv, self.dir / "logs" / f"worker{index}.log",
-                       self._process_env(), cwd=str(PROJECT_ROOT))
+                       self._process_env(), cwd=str(PROJECT_ROOT), supervised=True)
 
     # -- health --------------------------------------------------------------------------
 
@@ -294,6 +373,10 @@ class Stack:
 
     def _check_redis(self) -> bool:
         with socket.create_connection(("127.0.0.1", self._ports["redis"]), timeout=1) as conn:
+            if self.redis_password:
+                conn.sendall(f"AUTH {self.redis_password}\r\n".encode())
+                if not conn.recv(64).startswith(b"+OK"):
+                    return False
             conn.sendall(b"PING\r\n")
             return conn.recv(64).startswith(b"+PONG")
 

@@ -3,7 +3,7 @@
 Kept apart from stack.py (which decides WHAT runs) because this is HOW any one process is
 run and ended: its own process group, a parent-death signal, a log file, and a stop that
 leaves nothing behind even when descendants have left the group (sandboxes start
-sessions of their own).
+sessions of their own); and how one that dies on its own is started again (Supervisor).
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import socket
 import subprocess
 import threading
 import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, TextIO
 
 LOG_TAIL_LINES = 40
 
@@ -77,25 +80,42 @@ def kill_if_same(pid: int, started: str) -> None:
 
 
 class Service:
-    """One long-running process of the stack: its command, log file and process group."""
+    """One long-running process of the stack: its command, log file and process group.
+
+    `wanted` is True from start() to stop(): a wanted service that is not alive has died
+    on its own, which is what a Supervisor looks for (a stop_service() is not a death).
+    """
 
     def __init__(self, name: str, argv: list[str], log_path: Path, env: dict[str, str],
-                 stop_signal: int = signal.SIGTERM, cwd: str = "/"):
+                 stop_signal: int = signal.SIGTERM, cwd: str = "/", supervised: bool = False):
         self.name, self.argv, self.log_path, self.env = name, argv, log_path, env
-        self.stop_signal, self.cwd = stop_signal, cwd
+        self.stop_signal, self.cwd, self.supervised = stop_signal, cwd, supervised
         self.proc: Optional[subprocess.Popen] = None
+        self.wanted = False
+        self.started_at = 0.0            # monotonic, of the current process
+        self.lock = threading.RLock()    # start/stop/restart of this service, one at a time
 
-    def start(self) -> None:
+    def start(self, long_lived_thread: bool = False) -> None:
+        """Start the process. The parent-death signal is set when the forking thread lives
+        as long as the stack: the main thread, or a Supervisor's (`long_lived_thread`)."""
         argv = self.argv
-        if threading.current_thread() is threading.main_thread():
-            # The signal fires when the thread that forked dies, so only from the main thread.
+        if long_lived_thread or threading.current_thread() is threading.main_thread():
+            # The signal fires when the thread that forked dies, so only from such a thread.
             # A credential change clears it, so it joins the setpriv that drops to postgres.
             wrapped = argv[1:] if argv[0] == "setpriv" else argv
             argv = ["setpriv", "--pdeathsig", "TERM", *wrapped]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=self.env, cwd=self.cwd,
-                                         start_new_session=True)
+        with self.lock:
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, env=self.env, cwd=self.cwd,
+                                             start_new_session=True)
+            self.wanted, self.started_at = True, time.monotonic()
+
+    def died(self) -> Optional[int]:
+        """The exit status of a wanted process that ended on its own, else None."""
+        if not self.wanted or self.proc is None:
+            return None
+        return self.proc.poll()
 
     @property
     def pid(self) -> Optional[int]:
@@ -123,8 +143,13 @@ class Service:
         Descendants matter: a worker's sandboxes run in sessions of their own, so killing
         the worker's group alone would leave a running evaluation behind.
         """
-        if self.proc is None:
-            return
+        with self.lock:
+            self.wanted = False
+            if self.proc is None:
+                return
+            self._stop(timeout)
+
+    def _stop(self, timeout: float) -> None:
         below = descendants(self.proc.pid)
         self.signal(self.stop_signal)
         try:
@@ -152,9 +177,195 @@ class Service:
                 return
             time.sleep(0.01)
 
+    def restart_after_death(self) -> bool:
+        """Start again a wanted process that died (its group's remnants killed first).
+        False when it was stopped or restarted meanwhile: nothing to do."""
+        with self.lock:
+            if self.died() is None:
+                return False
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._wait_group_gone(self.proc.pid, timeout=5)
+            self.start(long_lived_thread=True)
+            return True
+
     def tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+# ---------------------------------------------------------------------------------------
+# Supervision: restart what dies
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How a dead service is restarted: after `first_delay_s`, doubling for each death that
+    follows a run shorter than `stable_s` (a crash loop), never more often than
+    `per_minute` times in any 60 s (then it waits until the oldest restart is a minute old)."""
+
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    stable_s: float = 60.0
+    per_minute: int = 5
+
+    def delay(self, quick_deaths: int) -> float:
+        return min(self.first_delay_s * 2 ** max(quick_deaths - 1, 0), self.max_delay_s)
+
+
+@dataclass
+class ServiceRecord:
+    """What the supervisor knows of one service: published for `state` and /api/health."""
+
+    restarts: int = 0
+    state: str = "running"              # running | restarting | held (restart limit)
+    last_exit: Optional[int] = None     # exit status (negative: the signal) of the last death
+    last_death_at: Optional[str] = None
+    last_restart_at: Optional[str] = None
+    quick_deaths: int = 0
+    recent: deque = field(default_factory=deque)   # monotonic times of restarts, last 60 s
+    due: float = 0.0                                # monotonic time of the next restart
+
+    def public(self) -> dict:
+        return {"restarts": self.restarts, "state": self.state, "last_exit": self.last_exit,
+                "last_death_at": self.last_death_at, "last_restart_at": self.last_restart_at}
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited {code}"
+
+
+class Supervisor:
+    """A thread that restarts the supervised services that die (see RestartPolicy).
+
+    Each death and restart is a line in `log_path` (and `echo`, e.g. up's stderr), and
+    every change of the records goes to `publish` (the stack writes them to Redis, where
+    `evalplatform state` and /api/health read them); a publish that fails (Redis itself
+    restarting) is retried on the next tick. The thread forks the restarted processes, and
+    lives until stop(), so they get the parent-death signal like the first ones.
+    """
+
+    TICK_S = 0.2
+
+    def __init__(self, services: Callable[[], list[Service]], log_path: Path,
+                 publish: Callable[[dict[str, dict]], None],
+                 policy: RestartPolicy = RestartPolicy(), echo: Optional[TextIO] = None):
+        self.services, self.log_path, self.publish = services, log_path, publish
+        self.policy, self.echo = policy, echo
+        self.records: dict[str, ServiceRecord] = {}
+        self._dirty = True
+        self._paused = threading.Event()
+        self._ticking = threading.Lock()
+        self._end = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="supervisor", daemon=True)
+
+    def start(self) -> "Supervisor":
+        for service in self.services():
+            if service.supervised:
+                self.records.setdefault(service.name, ServiceRecord())
+        self._publish()
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        """Restart nothing from now on (the stack is stopping); waits for a tick under way."""
+        self._paused.set()
+        with self._ticking:
+            pass
+
+    def end(self) -> None:
+        """End the thread. Only after the services it started are stopped: its end fires
+        their parent-death signal."""
+        self.pause()
+        self._end.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+
+    def snapshot(self) -> dict[str, dict]:
+        return {name: record.public() for name, record in sorted(self.records.items())}
+
+    def _log(self, message: str) -> None:
+        line = f"{_utc_now()} supervisor: {message}"
+        with open(self.log_path, "a") as log:
+            log.write(line + "\n")
+        if self.echo is not None:
+            print(line, file=self.echo, flush=True)
+
+    def _publish(self) -> None:
+        try:
+            self.publish(self.snapshot())
+            self._dirty = False
+        except Exception as exc:   # Redis restarting: the next tick tries again
+            self._dirty = True
+            if self.echo is not None:
+                print(f"supervisor: restart records not published yet: {exc}", file=self.echo)
+
+    def _loop(self) -> None:
+        while not self._end.wait(self.TICK_S):
+            with self._ticking:
+                if self._paused.is_set():
+                    continue
+                try:
+                    self.tick()
+                except Exception as exc:   # never let one bad tick end supervision
+                    self._log(f"tick failed: {type(exc).__name__}: {exc}")
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        for service in self.services():
+            if not service.supervised:
+                continue
+            record = self.records.setdefault(service.name, ServiceRecord())
+            code = service.died()
+            if code is None:
+                if record.state != "running":
+                    record.state, self._dirty = "running", True
+                continue
+            if record.state == "running":
+                self._on_death(service, record, code, now)
+            if now >= record.due:
+                self._restart(service, record, now)
+        if self._dirty:
+            self._publish()
+
+    def _on_death(self, service: Service, record: ServiceRecord, code: int, now: float) -> None:
+        ran = now - service.started_at
+        record.quick_deaths = record.quick_deaths + 1 if ran < self.policy.stable_s else 1
+        record.last_exit, record.last_death_at = code, _utc_now()
+        while record.recent and now - record.recent[0] >= 60:
+            record.recent.popleft()
+        delay = self.policy.delay(record.quick_deaths)
+        if len(record.recent) >= self.policy.per_minute:
+            record.state = "held"
+            delay = max(delay, record.recent[0] + 60 - now)
+            self._log(f"{service.name} {describe_exit(code)} after {ran:.1f}s; restart limit "
+                      f"({self.policy.per_minute} a minute) reached, next try in {delay:.1f}s")
+        else:
+            record.state = "restarting"
+            self._log(f"{service.name} {describe_exit(code)} after {ran:.1f}s; "
+                      f"restarting in {delay:.1f}s")
+        record.due, self._dirty = now + delay, True
+
+    def _restart(self, service: Service, record: ServiceRecord, now: float) -> None:
+        if not service.restart_after_death():
+            record.state = "running"
+            return
+        record.restarts += 1
+        record.recent.append(now)
+        record.state, record.last_restart_at, self._dirty = "running", _utc_now(), True
+        self._log(f"{service.name} restarted (pid {service.pid}), restart {record.restarts}")
+

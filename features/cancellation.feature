@@ -5,7 +5,7 @@ Feature: Cancelling an evaluation
   from outside the store too: what a user sees (the running set, the live log, the
   status channels) never shows it running.
 
-  @severity-high
+  @severity-high @exclusive
   Scenario: A queued evaluation that is cancelled never runs
     Given every worker slot is busy
     When I submit:

@@ -30,6 +30,25 @@ Feature: Faults in the platform's own processes lose no evaluation
     Then the evaluation completes
 
   @severity-high
+  Scenario: The only worker, killed while it runs an evaluation, is replaced and the next evaluation runs
+    Given a platform of its own with 1 worker of 1 slot each
+    When I submit:
+      """
+      import time
+      time.sleep(3)
+      print("survived")
+      """
+    And the evaluation is running
+    And the worker running it is killed with SIGKILL
+    Then it ends within its timeout plus the platform's grace: completed after a re-queue, or failed with reason "worker_lost"
+    And the platform's health shows the worker restarted
+    When I run:
+      """
+      print("after the only worker died")
+      """
+    Then the evaluation completes
+
+  @severity-high
   Scenario: A worker that dies after taking an evaluation, before starting it, loses nothing
     Given a platform of its own with 1 worker of 1 slot each
     When I submit:

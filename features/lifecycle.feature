@@ -106,7 +106,7 @@ Feature: An evaluation's lifecycle is recorded and observable
     And it is not listed under status "running"
     And it is listed under status "completed"
 
-  @severity-medium
+  @severity-medium @exclusive
   Scenario: Listing running evaluations lists exactly the running ones
     When I submit:
       """
@@ -116,7 +116,7 @@ Feature: An evaluation's lifecycle is recorded and observable
     And the evaluation is running
     Then every evaluation listed under status "running" is running, this one included
 
-  @severity-medium
+  @severity-medium @exclusive
   Scenario: The list of evaluations pages without gaps or overlaps
     Given at least 7 evaluations exist
     When I read the evaluations 2 at a time

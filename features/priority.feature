@@ -9,7 +9,7 @@ Feature: Higher priority evaluations run first
     When I ask for the queue status
     Then it reports queued, running, completed, failed and cancelled counts, by priority, with workers and capacity
 
-  @severity-medium
+  @severity-medium @exclusive
   Scenario: A high priority evaluation submitted behind low ones starts first
     Given every worker slot is busy
     When I submit 5 evaluations of priority 0
@@ -17,7 +17,7 @@ Feature: Higher priority evaluations run first
     And the busy slots free up
     Then the priority 10 evaluation started before every priority 0 one
 
-  @severity-medium
+  @severity-medium @exclusive
   Scenario: Priorities far apart start strictly in their order
     Given every worker slot is busy
     When I submit 3 evaluations of priority 0
@@ -27,14 +27,14 @@ Feature: Higher priority evaluations run first
     Then the priority 2000 evaluation started before the priority 150 one
     And the priority 150 evaluation started before every priority 0 one
 
-  @severity-medium
+  @severity-medium @exclusive
   Scenario: Evaluations of the same priority start in the order they were submitted
     Given every worker slot is busy
     When I submit 4 evaluations of priority 5
     And the busy slots free up
     Then the priority 5 evaluations started in the order they were submitted
 
-  @severity-low
+  @severity-low @exclusive
   Scenario: The queue status counts the waiting evaluations by priority
     Given every worker slot is busy
     When I submit 2 evaluations of priority 3

@@ -3,8 +3,9 @@ Feature: Code runs without privileges
   What amicontained, deepce, CDK and the Pod Security "restricted" profile check from
   inside a container: the code is not root and cannot become root, holds no capability,
   cannot gain privileges, runs under a seccomp filter that refuses the system calls of
-  container escapes, sees only its own processes, cannot touch the kernel's controls and
-  opens no device but the harmless four.
+  container escapes and io_uring, sees only its own processes, learns of the host through
+  /proc and /sys no more than the interpreter needs, inherits no file descriptor, cannot
+  touch the kernel's controls and opens no device but the harmless four.
 
   @severity-critical
   Scenario: The code does not run as root
@@ -41,6 +42,21 @@ Feature: Code runs without privileges
     NEWCGROUP) to clone() in the seccomp filter, and clone3 altogether (ENOSYS), not only unshare() (CWE-250).
     When an evaluation asks clone() and clone3() for a new mount, cgroup, UTS, IPC, user, PID and network namespace
     Then each of them is denied
+
+  @severity-critical
+  Scenario: io_uring is refused: it does its work where the seccomp filter cannot see it
+    Remediation: Deny io_uring_setup, io_uring_enter and io_uring_register in the seccomp filter (as
+    Docker's default profile does since 25.0): io_uring performs file and network operations that
+    seccomp never sees, and is the kernel surface of many local privilege escalations (CWE-693).
+    When an evaluation tries to set up an io_uring, and to enter and register one
+    Then each call is refused, as denied or as not implemented
+
+  @severity-high
+  Scenario: No vsock socket, which reaches past the network namespace to the hypervisor, can be made
+    Remediation: Deny socket(AF_VSOCK) in the seccomp filter: network namespaces do not isolate vsock,
+    which reaches the hypervisor and its agents from inside any container (CWE-923).
+    When an evaluation tries to make vsock sockets
+    Then the attempt is blocked
 
   @severity-critical
   Scenario: setuid(0) fails
@@ -92,6 +108,50 @@ Feature: Code runs without privileges
       | /sys/fs/cgroup/*/cgroup.procs        |
       | /sys/fs/cgroup/*/tasks               |
     Then the attempt is blocked
+
+  @severity-medium
+  Scenario: /proc and /sys tell the code nothing of the host beyond what the interpreter needs
+    Remediation: Mask the global files of the sandbox's /proc (kernel symbols, boot line, memory map,
+    devices, disks, keys, the boot id) and mount no host /sys: they identify and profile the host and
+    point kernel exploits at their targets (CWE-200).
+    When an evaluation reads /proc/self/status, /proc/self/maps, /proc/cpuinfo, /proc/meminfo and /proc/stat, which the interpreter needs, and these, which describe the host:
+      | path                            |
+      | /proc/kallsyms                  |
+      | /proc/iomem                     |
+      | /proc/ioports                   |
+      | /proc/interrupts                |
+      | /proc/diskstats                 |
+      | /proc/partitions                |
+      | /proc/swaps                     |
+      | /proc/zoneinfo                  |
+      | /proc/timer_list                |
+      | /proc/sched_debug               |
+      | /proc/keys                      |
+      | /proc/modules                   |
+      | /proc/devices                   |
+      | /proc/sys/kernel/random/boot_id |
+      | /proc/acpi                      |
+      | /proc/scsi                      |
+      | /proc/bus                       |
+      | /proc/irq                       |
+      | /proc/fs                        |
+      | /proc/tty                       |
+      | /sys/firmware                   |
+      | /sys/kernel                     |
+      | /sys/class                      |
+      | /sys/block                      |
+      | /sys/module                     |
+      | /sys/bus                        |
+      | /sys/devices/virtual/dmi        |
+    Then the attempt is blocked
+    And what the interpreter needs was readable
+
+  @severity-high
+  Scenario: No file descriptor but stdin, stdout and stderr reaches the code
+    Remediation: Close, or mark close-on-exec, every descriptor of the launcher before the code runs:
+    an inherited descriptor is a handle on a file, socket or pipe outside the sandbox (CWE-403).
+    When an evaluation lists its open file descriptors
+    Then it holds only stdin, stdout and stderr
 
   @severity-critical
   Scenario: No device beyond null, zero, random and urandom can be opened

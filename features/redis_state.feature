@@ -40,7 +40,7 @@ Feature: Redis shows what is running, and nothing that is not
     Then the evaluation fails with reason "nonzero_exit"
     And its running key and set membership are gone within 1 second of its end
 
-  @severity-medium
+  @severity-medium @exclusive
   Scenario: The running set holds exactly what the API lists as running
     When I submit:
       """

@@ -243,3 +243,13 @@ def all_complete(context, evaluations):
     assert all(r["status"] in TERMINAL for r in records)
     wrong = [(r["eval_id"], r["status"], r["reason"], r["error"]) for r in records if r["status"] != "completed"]
     assert not wrong, f"{len(wrong)} of {len(records)} did not complete: {wrong}"
+
+
+@then("the platform's health shows the worker restarted")
+def worker_restarted(api, pytestconfig):
+    """The supervisor's restart is visible to a client: /api/health counts it."""
+    def restarts() -> dict:
+        return api.health().json().get("restarts") or {}
+    waiting.until(restarts, lambda seen: any(n >= 1 for name, n in seen.items() if "worker" in name),
+                  timeout=session_target(pytestconfig).requested.seconds(RECOVERY_TIMEOUT),
+                  description="/api/health to count a restart of the killed worker")

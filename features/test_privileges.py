@@ -53,6 +53,50 @@ def each_denied(context):
     assert not allowed, f"not denied (EPERM expected; ENOSYS for clone3, whose flags a filter cannot read): {allowed}"
 
 
+# io_uring_setup answers EPERM where the seccomp filter denies it, ENOSYS where the kernel
+# (gVisor's Sentry, by default) does not implement it: both refuse.
+IO_URING_REFUSALS = {"EPERM", "ENOSYS"}
+
+
+@when("an evaluation tries to set up an io_uring, and to enter and register one")
+def try_io_uring(context, sandbox):
+    context.probe(sandbox, "seccomp_io_uring")
+
+
+@then("each call is refused, as denied or as not implemented")
+def io_uring_refused(context):
+    outcomes = context.verdict["detail"]
+    answered = {name: outcome for name, outcome in outcomes.items() if outcome not in IO_URING_REFUSALS}
+    assert not answered, f"not refused (EPERM or ENOSYS expected): {answered}"
+
+
+@when("an evaluation tries to make vsock sockets")
+def make_vsock(context, sandbox):
+    context.probe(sandbox, "net_vsock")
+
+
+@when(parsers.parse("an evaluation reads {needed}, which the interpreter needs, and these, "
+                    "which describe the host:"))
+def read_host_facts(context, sandbox, needed, datatable):
+    context.probe(sandbox, "proc_host_facts", hidden=column(datatable), visible=names_in(needed))
+
+
+@then("what the interpreter needs was readable")
+def interpreter_needs_readable(context):
+    missing = context.verdict["detail"]["visible_missing"]
+    assert not missing, f"hidden from the code although the interpreter needs them: {missing}"
+
+
+@when("an evaluation lists its open file descriptors")
+def list_descriptors(context, sandbox):
+    context.probe(sandbox, "fd_inherited")
+
+
+@then("it holds only stdin, stdout and stderr")
+def only_stdio(context):
+    assert_blocked(context.verdict, "only stdin, stdout and stderr are open")
+
+
 @when("an evaluation tries to become root with setuid(0)")
 def become_root(context, sandbox):
     context.probe(sandbox, "priv_setuid_root")

@@ -4,14 +4,18 @@ platform (`command:`, `inspect:`).
 
 "First need" is usually the session fixture; it may come earlier, at collection, when a
 Scenario Outline takes its examples from the live platform (the environments it lists).
-Either way there is one stack per session. The suite imports the reference platform in
-two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
+Either way there is one stack per session. Under pytest-xdist (`make acceptance` runs
+`-n`) it is one stack per RUN: the controller starts it and hands its URLs and directory
+to every worker (`SharedStack`), whose target is then still the embedded one (same host,
+so @host scenarios and hygiene apply); the controller stops it at the end. The suite
+imports the reference platform in two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
 embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -116,8 +120,46 @@ class Applicability:
 _NOTED = pytest.StashKey[bool]()
 
 
+# What an xdist controller hands each worker about the stack it started (node.workerinput).
+SHARED_STACK_KEY = "evalplatform_shared_stack"
+# Worker slots of a stack shared by parallel scenarios (unless EVALPLATFORM_WORKER_CONCURRENCY
+# says otherwise): most of their evaluations sleep or wait on a limit, and with only one slot
+# per core one scenario's burst (the @load feature's 50) would hold every other's back.
+SHARED_STACK_SLOTS = 4
+
+
+@dataclass(frozen=True)
+class SharedStack:
+    """A worker's handle on the stack its xdist controller started: where it is (`urls`,
+    `dir`), never its processes, which the controller alone starts and stops."""
+
+    urls: dict[str, str]
+    dir: Path
+
+    def stop(self) -> None:
+        """Nothing: the controller stops the stack after every worker has finished."""
+
+
+class SharedStackPlugin:
+    """In the xdist controller: start the embedded stack before the workers, hand it over."""
+
+    def __init__(self, holder: "SessionTarget"):
+        self.holder = holder
+
+    def pytest_configure_node(self, node) -> None:
+        if self.holder.requested.kind != "embedded":
+            return   # an external target: each worker resolves it as usual
+        if "EVALPLATFORM_WORKER_CONCURRENCY" not in os.environ:
+            self.holder.stack_env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(SHARED_STACK_SLOTS)}
+        self.holder.get()
+        stack = self.holder.stack
+        node.workerinput[SHARED_STACK_KEY] = {"urls": dict(stack.urls), "dir": str(stack.dir)}
+
+
 class SessionTarget:
-    def __init__(self, profile_path: str | None = None) -> None:
+    def __init__(self, profile_path: str | None = None, shared: dict | None = None) -> None:
+        self._shared = shared
+        self.stack_env: dict[str, str] | None = None   # settings of the embedded stack it starts
         self._requested = requested()
         self.profile = profiles.load(profile_path or self._requested.profile_path)
         self._resolved: Optional[Target] = None
@@ -148,9 +190,12 @@ class SessionTarget:
             return wanted
         if wanted.kind != "embedded":
             return wanted
+        if self._shared is not None:
+            self._stack = SharedStack(self._shared["urls"], Path(self._shared["dir"]))
+            return wanted.with_embedded_urls(self._stack.urls)
         from evalplatform.stack import Stack
         log.info("no target set: starting the embedded stack")
-        self._stack = Stack().start()
+        self._stack = Stack(env=self.stack_env).start()
         return wanted.with_embedded_urls(self._stack.urls)
 
     @property

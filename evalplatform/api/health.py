@@ -2,7 +2,10 @@
 
 Workers are counted by a Celery ping that waits only for as many replies as there are
 worker heartbeats, so a healthy platform answers in milliseconds; the sandbox engine is
-what the workers reported in their heartbeats (they are where code runs).
+what the workers reported in their heartbeats (they are where code runs). `restarts` is
+what the embedded stack's supervisor published: each supervised service's restart count,
+and `supervision` its whole record (state, last exit); both empty for a platform run by
+other means.
 """
 
 from __future__ import annotations
@@ -86,8 +89,18 @@ def compute() -> dict:
     if failpoints.active("health_always_ok"):
         healthy, services = True, dict.fromkeys(services, OK)
     engines = sorted({b.get("engine") for b in beats if b.get("engine")})
+    supervision = _supervision()
     return {"status": "ok" if healthy else "degraded", "services": services,
-            "workers": len(beats), "engines": engines}
+            "workers": len(beats), "engines": engines,
+            "restarts": {name: record.get("restarts", 0) for name, record in supervision.items()},
+            "supervision": supervision}
+
+
+def _supervision() -> dict[str, dict]:
+    try:
+        return state.supervisor_restarts()
+    except Exception:   # Redis down: the services entry already says so
+        return {}
 
 
 def report() -> dict:

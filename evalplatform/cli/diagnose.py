@@ -3,7 +3,8 @@
 It flags the classic faults of such platforms: a terminal evaluation still listed as
 running in Redis, a terminal status without its terminal event (or with several), and
 an evaluation stuck non-terminal past its timeout plus the reaper's grace.
-Exit status: 0 no fault, 1 faults found, 2 unknown evaluation.
+Exit status: 0 no fault, 1 faults found, 2 unknown evaluation or no store to read (the
+store holds the record; without it nothing can be diagnosed, which is never "no fault").
 """
 
 from __future__ import annotations
@@ -113,8 +114,13 @@ def timeline(found: dict) -> list[tuple[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     from evalplatform.settings import get_settings
-    found = gather(args.eval_id, connection.urls(args))
-    if found.get("store") is None and "store" not in found["errors"]:
+    urls = connection.urls(args)
+    found = gather(args.eval_id, urls)
+    if "store" in found["errors"]:
+        raise connection.CliError(
+            f"cannot read the store at {urls['DATABASE_URL']} (from {urls[connection.SOURCE_KEY]}): "
+            f"{found['errors']['store'].splitlines()[0]}; is the stack running? {connection.START_HINT}")
+    if found.get("store") is None:
         print(f"unknown evaluation {args.eval_id}")
         return 2
     problems = faults(found, get_settings().reaper_grace_s)

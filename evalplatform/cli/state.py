@@ -1,4 +1,5 @@
-"""`state`: running evaluations, queue lengths by priority and every key in Redis.
+"""`state`: running evaluations, the supervisor's restarts, queue lengths by priority and
+every key in Redis.
 
 The successor of the original suite's check_redis_state script: what a person looks at
 first when evaluations seem stuck.
@@ -43,7 +44,7 @@ def snapshot(urls: dict) -> dict:
     queues, by_priority = queue_lengths(urls["CELERY_BROKER_URL"])
     return {"running": running, "queues": queues,
             "waiting_by_priority": {str(p): n for p, n in sorted(by_priority.items(), reverse=True)},
-            "keys": state.keys_snapshot()}
+            "supervision": state.supervisor_restarts(), "keys": state.keys_snapshot()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
         info = info or {}
         print(f"  {eval_id}  worker={info.get('worker_id')}  started_at={info.get('started_at')}"
               f"  timeout={info.get('timeout')}" + ("" if info else "  (no eval:{id}:running key!)"))
+    if found["supervision"]:
+        print("Supervised services (restarts by `up`):")
+        for name, record in found["supervision"].items():
+            last = (f"  last exit {record['last_exit']} at {record['last_death_at']}"
+                    if record.get("last_exit") is not None else "")
+            print(f"  {name}: {record['state']}  restarts={record['restarts']}{last}")
     print("Queue lengths (broker):")
     for name, length in found["queues"].items():
         print(f"  {name}: {length}")

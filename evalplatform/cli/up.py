@@ -1,4 +1,11 @@
-"""`up`: start the embedded stack, write the env file once healthy, run until a signal."""
+"""`up`: start the embedded stack, write the env file once healthy, run until a signal.
+
+The env file always goes to the per-user stack file (connection.stack_file()), where every
+other command looks when nothing else names a platform, and also to --env-file if given.
+On stop the stack file is removed, unless another `up` has replaced it since.
+The stack's children get the stack's own settings whatever this shell exports (see
+Stack._process_env); settings are checked first, so an invalid one is a one-line error.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +22,16 @@ class _Stop(Exception):
 def register(subparsers) -> None:
     parser = subparsers.add_parser("up", help="start the embedded platform until SIGINT/SIGTERM")
     parser.add_argument("--workers", type=int, default=None, help="Celery worker processes (default 1)")
-    parser.add_argument("--env-file", help="write API_URL, REDIS_URL, ... here once healthy")
+    parser.add_argument("--env-file", help="also write API_URL, REDIS_URL, ... here once healthy "
+                                           "(they always go to the per-user stack file)")
     parser.add_argument("--data-dir", help="keep PostgreSQL and Redis data here between runs")
     parser.add_argument("--engine", choices=["auto", "nsjail", "bwrap", "gvisor"],
                         help="sandbox engine (EVALPLATFORM_SANDBOX_ENGINE)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds to become healthy")
+    parser.add_argument("--listen", action="append", default=[], metavar="ADDR/PREFIX",
+                        help="Redis and PostgreSQL also listen on this interface address, trusting "
+                             "its network (Redis then needs a password); the --env-file names it, "
+                             "for workers on other hosts")
     parser.add_argument("--without-api", action="store_true", help="no API (run your own)")
     parser.add_argument("--without-workers", action="store_true", help="no workers (run your own)")
     parser.set_defaults(func=run)
@@ -30,17 +42,24 @@ def _raise_stop(signum, frame):
 
 
 def run(args: argparse.Namespace) -> int:
+    from evalplatform.cli.connection import read_env_file, stack_file
+    from evalplatform.settings import load_settings
     from evalplatform.stack import Stack, StackError
     env = {"EVALPLATFORM_SANDBOX_ENGINE": args.engine} if args.engine else {}
+    load_settings(**({"sandbox_engine": args.engine} if args.engine else {}))   # SettingsError: one line
     stack = Stack(workers=args.workers, data_dir=args.data_dir, env=env,
-                  with_api=not args.without_api, with_workers=not args.without_workers)
+                  with_api=not args.without_api, with_workers=not args.without_workers,
+                  echo=sys.stderr, listen_on=tuple(args.listen))
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _raise_stop)
     began = time.monotonic()
     try:
         stack.start(timeout=args.timeout)
+        shared = stack_file()
+        shared.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stack.write_env_file(shared)
         if args.env_file:
-            stack.write_env_file(args.env_file)
+            stack.write_env_file(args.env_file, **({"host": str(stack.listen_on[0].ip)} if stack.listen_on else {}))
         print(f"evalplatform up in {time.monotonic() - began:.2f}s (logs: {stack.dir}/logs)")
         for key, value in stack.urls.items():
             print(f"{key}={value}")
@@ -56,4 +75,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if stack._ports:
+            _remove_if_ours(stack_file(), stack.urls["API_URL"], read_env_file)
         stack.stop()
+
+
+def _remove_if_ours(path, api_url: str, read) -> None:
+    """Remove the stack file if it still names this stack (a later `up` may own it now)."""
+    try:
+        if read(path).get("API_URL") == api_url:
+            path.unlink()
+    except OSError:
+        pass

@@ -23,7 +23,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from evalplatform import contract, failpoints
-from evalplatform.queue import broker
+from evalplatform.queue import broker, results
 from evalplatform.settings import get_settings
 
 # Every evaluation, whatever its priority (broker.py keeps the list in order).
@@ -65,7 +65,7 @@ def make_celery() -> Celery:
     app.conf.update(
         broker_url=settings.broker_url,
         broker_transport=broker.TRANSPORT,
-        result_backend=settings.result_backend,
+        result_backend=results.backend_url(settings.result_backend),
         task_serializer="json",
         result_serializer="json",
         accept_content=["json", "pickle"] if failpoints.active("celery_accepts_pickle") else ["json"],

@@ -46,6 +46,7 @@ from kombu.transport import redis as kombu_redis
 from kombu.utils.json import dumps
 
 from evalplatform import contract
+from evalplatform.state import scripts
 
 # The envelope header (a Celery custom header) that carries an evaluation's priority.
 PRIORITY_HEADER = "evalplatform_priority"
@@ -74,7 +75,8 @@ def ordered_put_args(message: dict[str, Any], priority: int, *, ahead_of_equals:
 
 def waiting_by_priority(client, queue: str) -> dict[int, int]:
     """{priority: messages waiting} in `queue`'s list, in one server-side pass."""
-    flat = client.eval(script("count_by_priority"), 1, queue, PRIORITY_HEADER, contract.DEFAULT_PRIORITY)
+    flat = scripts.run(client, script("count_by_priority"), [queue],
+                       [PRIORITY_HEADER, contract.DEFAULT_PRIORITY])
     return {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
 
 
@@ -90,8 +92,8 @@ class Channel(kombu_redis.Channel):
         if priority is None or (self._expires and queue in self._expires):
             return super()._put(queue, message, **kwargs)
         with self.conn_or_acquire() as client:
-            client.eval(script("ordered_put"), 1, queue,
-                        *ordered_put_args(message, priority, ahead_of_equals=False))
+            scripts.run(client, script("ordered_put"), [queue],
+                        ordered_put_args(message, priority, ahead_of_equals=False))
 
     def _do_restore_message(self, payload, exchange, routing_key, pipe, leftmost=False):
         priority = message_priority(payload)

@@ -17,7 +17,10 @@ A Redis lock lets one of them per interval look at the database:
   (it died in between) is put back at once rather than after the visibility timeout;
 - when the broker restarted (its run_id changed) without persistence, the messages of
   queued evaluations are gone: their tasks are sent again, oldest first. A message that
-  did survive makes a duplicate, which is harmless (a task only runs a `queued` row).
+  did survive makes a duplicate, which is harmless (a task only runs a `queued` row);
+- a terminal status committed but never published is published now (outbox.py);
+- a queued evaluation whose message a dying worker took off the list without recording
+  it anywhere is sent again (reconcile.py).
 Independently, each worker kills the sandboxes on its host that belong to an evaluation of
 this platform that is not running (sandbox.cleanup_orphans), so a dead worker's process
 trees and cgroups die.
@@ -34,7 +37,7 @@ from typing import Optional
 
 from evalplatform import contract, failpoints, state, store
 from evalplatform.executor import kill_if_here
-from evalplatform.queue import liveness
+from evalplatform.queue import liveness, outbox, reconcile
 from evalplatform.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -196,6 +199,8 @@ class Reaper:
             reap_orphaned_runs()
             reap_overdue()
             restore_abandoned_deliveries(liveness.HEARTBEAT_TTL_S)
+            outbox.republish_unmarked()
+            reconcile.resend_missing()
         self._after_broker_restart()
         if self.cleanup_local:
             from evalplatform.executor import get_executor

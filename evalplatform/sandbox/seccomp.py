@@ -25,10 +25,27 @@ DENIED_SYSCALLS = (
     "chroot", "open_by_handle_at", "name_to_handle_at", "userfaultfd", "iopl", "ioperm",
     "acct", "settimeofday", "clock_settime", "adjtimex", "syslog", "quotactl",
     "fsopen", "fsmount", "fsconfig", "move_mount", "open_tree", "mount_setattr",
+    # io_uring does file and network work in kernel threads that seccomp never sees, and
+    # it is the surface of most recent local privilege escalations (Docker denies it
+    # since 25.0). gVisor implements part of it, so it is denied there too.
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    # The rest of what Docker's default profile refuses a container without capabilities
+    # (docs/sandbox.md, "System calls"): most would fail for want of a capability anyway;
+    # denied here, they cannot become a hole should a capability or a kernel bug appear.
+    "fspick", "quotactl_fd", "fanotify_init", "lookup_dcookie", "sethostname", "setdomainname",
+    "vhangup", "kcmp", "pidfd_getfd", "process_madvise", "process_vm_readv", "process_vm_writev",
+    "mbind", "set_mempolicy", "get_mempolicy", "set_mempolicy_home_node", "migrate_pages",
+    "move_pages", "_sysctl", "uselib", "ustat", "sysfs", "nfsservctl", "create_module",
+    "get_kernel_syms", "query_module", "afs_syscall", "tuxcall", "security", "vserver",
+    "getpmsg", "putpmsg",
 )
 
-# kafel's x86_64 table names syscall 166 (umount2) after its old libc wrapper.
-_KAFEL_NAMES = {"umount2": "umount"}
+# Socket families the network namespace does not isolate. AF_VSOCK (40) talks to the
+# hypervisor and the other VMs of the host whatever namespace the socket is made in.
+DENIED_SOCKET_FAMILIES = (40,)
+
+# kafel's x86_64 table is older than some of these names (and names syscall 166, umount2,
+# after its old libc wrapper): every denied call is given to it by number, SYSCALL[n].
 
 # CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET
 NAMESPACE_CLONE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000,
@@ -41,12 +58,20 @@ NAMESPACE_CLONE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000
 X32_SYSCALL_BIT = 0x40000000
 
 
-def _x32_aliases() -> list[str]:
+def _x86_64_number(name: str) -> int:
     import pyseccomp
 
-    names = (*DENIED_SYSCALLS, "clone", "clone3")    # x32 clone: no flag filter, all denied
-    return [f"SYSCALL[{X32_SYSCALL_BIT | pyseccomp.resolve_syscall(pyseccomp.Arch.X86_64, n)}]"
-            for n in names]
+    return pyseccomp.resolve_syscall(pyseccomp.Arch.X86_64, name)
+
+
+def kafel_syscall(name: str) -> str:
+    """How the kafel policy names the x86_64 syscall `name`."""
+    return f"SYSCALL[{_x86_64_number(name)}]"
+
+
+def _x32_aliases() -> list[str]:
+    names = (*DENIED_SYSCALLS, "clone", "clone3", "socket")   # x32: no argument filters, all denied
+    return [f"SYSCALL[{X32_SYSCALL_BIT | _x86_64_number(n)}]" for n in names]
 
 
 # -- namespace creation through clone()/clone3() (a block of its own) --------------------------
@@ -79,11 +104,13 @@ def _add_bpf_clone_rules(flt, pyseccomp) -> None:
 def kafel_policy() -> str:
     """The policy in kafel syntax, for nsjail --seccomp_string (x86_64 hosts)."""
     mask = sum(NAMESPACE_CLONE_FLAGS)
-    names = ", ".join([*(_KAFEL_NAMES.get(n, n) for n in DENIED_SYSCALLS), *_x32_aliases()])
+    names = ", ".join([*map(kafel_syscall, DENIED_SYSCALLS), *_x32_aliases()])
+    families = " || ".join(f"family == {f}" for f in DENIED_SOCKET_FAMILIES)
     clone_rule, clone3_block = _kafel_clone_rules(mask)
     return (
         "POLICY evalplatform { "
-        f"ERRNO({errno.EPERM}) {{ {names}{clone_rule} }}{clone3_block} "
+        f"ERRNO({errno.EPERM}) {{ {names}{clone_rule}, "
+        f"socket(family, type, protocol) {{ {families} }} }}{clone3_block} "
         "} USE evalplatform DEFAULT ALLOW"
     )
 
@@ -99,6 +126,8 @@ def bpf_program() -> bytes:
     for name in DENIED_SYSCALLS:
         flt.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
     _add_bpf_clone_rules(flt, pyseccomp)
+    for family in DENIED_SOCKET_FAMILIES:
+        flt.add_rule(pyseccomp.ERRNO(errno.EPERM), "socket", pyseccomp.Arg(0, pyseccomp.EQ, family))
     with tempfile.TemporaryFile() as sink:
         flt.export_bpf(sink)
         sink.seek(0)

@@ -6,19 +6,27 @@ Keys (in the state database, settings.redis_url):
 - `running_evaluations` set of running ids;
 - `eval:{id}:output:stdout|stderr` the output so far (for /logs), capped at the output limit;
 - `eval:{id}:cancel` a flag a worker polls while running; it expires on its own;
-- channel `evaluation:{status}` JSON {eval_id, status, reason, at} on every status change.
+- channel `evaluation:{status}` JSON {eval_id, status, reason, at} on every status change;
+- `evalplatform:outbox:published` sorted set: eval id -> when its terminal status was
+  published (with the publish, in one transaction; queue/outbox.py re-publishes the rest);
+- `evalplatform:supervisor:restarts` hash: service -> JSON restart record, written by the
+  embedded stack's supervisor (supervise.py), read by /api/health and `evalplatform state`.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Optional
 
 import redis
 
-from evalplatform import failpoints
+from evalplatform import contract, failpoints
+from evalplatform.state import scripts
 
 RUNNING_SET = "running_evaluations"
+PUBLISHED_KEY = "evalplatform:outbox:published"
+RESTARTS_KEY = "evalplatform:supervisor:restarts"
 CANCEL_TTL_S = 3600          # longer than any evaluation may wait and run
 OUTPUT_STREAMS = ("stdout", "stderr")
 
@@ -107,7 +115,24 @@ def publish_status(eval_id: str, status: str, reason: Optional[str], at: Optiona
     if failpoints.active("events_unpublished"):
         return
     message = {"eval_id": eval_id, "status": status, "reason": reason, "at": at}
+    if status in contract.TERMINAL:   # published with its mark (queue/outbox.py)
+        publish_marked(channel(status), message)
+        return
     client().publish(channel(status), json.dumps(message))
+
+
+def publish_marked(channel_name: str, message: dict) -> None:
+    """PUBLISH a terminal status and mark it published, atomically (MULTI/EXEC)."""
+    pipe = client().pipeline(transaction=True)
+    pipe.publish(channel_name, json.dumps(message))
+    pipe.zadd(PUBLISHED_KEY, {message["eval_id"]: time.time()})
+    pipe.execute()
+
+
+def supervisor_restarts() -> dict[str, dict]:
+    """The embedded stack supervisor's records: service name -> restart record."""
+    return {name.decode(): json.loads(raw)
+            for name, raw in sorted(client().hgetall(RESTARTS_KEY).items())}
 
 
 # Appends at most what still fits under the cap, atomically, and keeps the buffer's expiry.
@@ -127,8 +152,8 @@ def append_output(eval_id: str, stream: str, chunk: bytes) -> None:
         raise ValueError(f"stream must be one of {OUTPUT_STREAMS}")
     settings = _settings()
     expiry = settings.max_timeout_s + settings.reaper_grace_s
-    client().eval(_APPEND_CAPPED, 1, output_key(eval_id, stream), chunk,
-                  settings.output_limit_bytes, expiry)
+    scripts.run(client(), _APPEND_CAPPED, [output_key(eval_id, stream)],
+                [chunk, settings.output_limit_bytes, expiry])
 
 
 def live_output(eval_id: str) -> tuple[str, str]:

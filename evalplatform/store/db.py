@@ -1,7 +1,12 @@
 """This process's database engine, and migrations run programmatically at start.
 
-One engine per process (pool_pre_ping, so a restarted PostgreSQL costs one retry, not an
-error). `migrate` holds a PostgreSQL advisory lock: the stack, the API and any other
+One engine per process, autocommitting: every store call is one statement, its own
+transaction (repository.py), so psycopg's BEGIN and COMMIT would only add round trips.
+A pooled connection is pinged when it has been idle longer than IDLE_PING_S (not on
+every checkout, as pool_pre_ping would: that was a round trip per store call), so a
+restarted PostgreSQL still costs one retry, not an error: a restart takes longer than
+IDLE_PING_S, and a connection used while it was down failed, which makes SQLAlchemy
+discard every connection of the pool made before the failure. `migrate` holds a PostgreSQL advisory lock: the stack, the API and any other
 starter may all run it at the same time and exactly one applies the migrations.
 """
 
@@ -11,13 +16,15 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every migrator of this schema: the bytes of "evalmigr".
 MIGRATION_LOCK_KEY = int.from_bytes(b"evalmigr", "big") & 0x7FFF_FFFF_FFFF_FFFF
+# A pooled connection idle longer than this is pinged before use (see the docstring).
+IDLE_PING_S = 0.1
 
 _engine: Optional[Engine] = None
 _sessions: Optional[sessionmaker[Session]] = None
@@ -39,10 +46,33 @@ def init(database_url: Optional[str] = None) -> None:
         database_url = get_settings().database_url
     if _engine is not None:
         _engine.dispose()
-    _engine = create_engine(sqlalchemy_url(database_url), pool_pre_ping=True, pool_size=5,
-                            max_overflow=10, pool_recycle=300,
+    _engine = create_engine(sqlalchemy_url(database_url), pool_size=5, max_overflow=10,
+                            pool_recycle=300, isolation_level="AUTOCOMMIT",
                             connect_args={"connect_timeout": 5})
+    _ping_when_idle(_engine)
     _sessions = sessionmaker(_engine, expire_on_commit=False)
+
+
+def _ping_when_idle(eng: Engine) -> None:
+    """Ping a connection on checkout only when it was idle longer than IDLE_PING_S; a dead
+    one raises DisconnectionError, on which the pool replaces it (SQLAlchemy's documented
+    pessimistic handling, with the ping made conditional)."""
+
+    @event.listens_for(eng, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(eng, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since <= IDLE_PING_S:
+            return
+        try:
+            alive = eng.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError(f"idle connection dead: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("idle connection dead")
 
 
 def engine() -> Engine:

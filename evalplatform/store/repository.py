@@ -1,10 +1,17 @@
 """Every read and write of evaluations, and THE status state machine (`transition`).
 
-All status changes go through `transition`: it locks the row (SELECT ... FOR UPDATE),
-checks the move against contract.ALLOWED_MOVES, writes the timestamp and result fields,
-records one evaluation_events row, and commits — one short transaction per move. Only
-after the commit does it publish on Redis and clear the running keys, so no subscriber
-ever sees a status the database does not hold.
+All status changes go through `transition`: ONE statement (so one round trip, and its
+own transaction: the engine autocommits) locks the row (SELECT ... FOR UPDATE in a CTE),
+updates it only when its current status may move to the new one (contract.ALLOWED_MOVES
+and the caller's expect_from), writes the timestamps and result fields, and records one
+evaluation_events row, all or nothing. Only after it committed does it publish on Redis
+and clear the running keys, so no subscriber ever sees a status the database does not
+hold. A submission is likewise one statement: the row and its first event.
+
+Why single statements: on loopback the cost of a store call is its round trips (each a
+few system calls and context switches on both sides), not PostgreSQL's work; a move
+used to take six (ping, BEGIN, SELECT FOR UPDATE, UPDATE, INSERT, COMMIT). See
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from sqlalchemy import func, or_, select, and_
+from sqlalchemy import Text, and_, case, func, insert, literal, null, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from evalplatform import contract, failpoints
 from evalplatform.settings import get_settings
-from evalplatform.store.db import session
+from evalplatform.store.db import engine, session
 from evalplatform.store.models import Evaluation, EvaluationEvent
 
 log = logging.getLogger(__name__)
@@ -31,7 +39,8 @@ WRITABLE_FIELDS = frozenset({
     "runtime_ms", "memory_used_mb", "engine", "worker_id", "attempts", "metadata",
     "queued_at", "started_at", "completed_at",
 })
-COLUMNS = tuple(c.key for c in Evaluation.__table__.columns)
+EVALUATIONS, EVENTS = Evaluation.__table__, EvaluationEvent.__table__
+COLUMNS = tuple(c.key for c in EVALUATIONS.columns)
 
 
 class IllegalTransition(Exception):
@@ -54,13 +63,11 @@ def _iso(value: Optional[datetime]) -> Optional[str]:
     return value.isoformat() if value is not None else None
 
 
-def _as_dict(row: Evaluation) -> dict[str, Any]:
-    """The record with the contract's field names; timestamps as ISO-8601 UTC strings."""
-    record = {}
-    for column in COLUMNS:
-        value = getattr(row, "meta" if column == "metadata" else column)
-        record[column] = _iso(value) if isinstance(value, datetime) else value
-    return record
+def _as_dict(row) -> dict[str, Any]:
+    """The record (a result row's mapping) with the contract's field names; timestamps as
+    ISO-8601 UTC strings."""
+    return {column: _iso(row[column]) if isinstance(row[column], datetime) else row[column]
+            for column in COLUMNS}
 
 
 def create_evaluation(*, code: str, language: str = "python", environment: str = "python",
@@ -73,22 +80,26 @@ def create_evaluation(*, code: str, language: str = "python", environment: str =
     import uuid
     now = utcnow()
     timeout = timeout or get_settings().default_timeout_s
-    row = Evaluation(
+    record = dict.fromkeys(COLUMNS)
+    record.update(
         eval_id=eval_id or str(uuid.uuid4()), code=code,
         code_hash=(hashlib.md5 if failpoints.active("code_hash_wrong") else hashlib.sha256)(
             code.encode("utf-8", "surrogatepass")).hexdigest(),
         language=language, environment=environment, priority=priority,
         status=contract.SUBMITTED, created_at=now, updated_at=now, timeout=timeout,
         memory_limit=memory_limit, cpu_limit=cpu_limit, expect_failure=expect_failure,
-        debug=debug, attempts=0, meta=(json.dumps(metadata or {}) if failpoints.active("metadata_as_text") else metadata or {}), output_truncated=False,
+        debug=debug, attempts=0, output_truncated=False,
+        metadata=json.dumps(metadata or {}) if failpoints.active("metadata_as_text") else metadata or {},
         error_truncated=False)
-    with session() as s, s.begin():
-        s.add(row)
-        s.flush()
-        s.add(EvaluationEvent(eval_id=row.eval_id, from_status=None,
-                              to_status=contract.SUBMITTED, at=now))
-    _after_commit(row.eval_id, contract.SUBMITTED, None, now)
-    return _as_dict(row)
+    created = (insert(EVALUATIONS).values({k: v for k, v in record.items() if v is not None})
+               .returning(EVALUATIONS.c.eval_id).cte("created"))
+    first_event = insert(EVENTS).from_select(
+        ["eval_id", "from_status", "to_status", "at"],
+        select(created.c.eval_id, null(), literal(contract.SUBMITTED, Text), literal(now, EVENTS.c.at.type)))
+    with engine().connect() as conn:
+        conn.execute(first_event.add_cte(created))
+    _after_commit(record["eval_id"], contract.SUBMITTED, None, now)
+    return _as_dict(record)
 
 
 def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
@@ -106,42 +117,61 @@ def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
     unknown = set(fields) - WRITABLE_FIELDS
     if unknown:
         raise TypeError(f"transition() cannot write {sorted(unknown)}")
+    if failpoints.active("illegal_moves_allowed"):
+        movable = [status for status in contract.STATUSES if status != to_status]
+    else:
+        movable = [status for status in contract.STATUSES if contract.is_allowed(status, to_status)
+                   and (expect_from is None or status in expect_from)]
     now = utcnow()
-    with session() as s, s.begin():
-        row = s.get(Evaluation, eval_id, with_for_update=True)
-        if row is None:
-            raise EvaluationNotFound(eval_id)
-        from_status = row.status
-        if from_status == to_status:
+    current = (select(EVALUATIONS.c.eval_id, EVALUATIONS.c.status)
+               .where(EVALUATIONS.c.eval_id == eval_id).with_for_update().cte("current"))
+    moved = (update(EVALUATIONS)
+             .where(EVALUATIONS.c.eval_id == current.c.eval_id, current.c.status.in_(movable))
+             .values(_move_values(to_status, reason, now, fields))
+             .returning(current.c.status.label("from_status")).cte("moved"))
+    event = insert(EVENTS).from_select(
+        ["eval_id", "from_status", "to_status", "reason", "at", "detail"],
+        select(literal(eval_id, Text), moved.c.from_status, literal(to_status, Text),
+               literal(reason, Text), literal(now, EVENTS.c.at.type),
+               literal(detail, JSONB) if detail is not None else null())).cte("event")
+    statement = select(current.c.status, select(moved.c.from_status).scalar_subquery())
+    if not failpoints.active("events_unstored"):
+        statement = statement.add_cte(event)
+    with engine().connect() as conn:
+        found = conn.execute(statement).first()
+    if found is None:
+        raise EvaluationNotFound(eval_id)
+    status, from_status = found
+    if from_status is None:   # not moved: say why
+        if status == to_status or (expect_from is not None and status not in expect_from):
             return False
-        if not failpoints.active("illegal_moves_allowed"):
-            if expect_from is not None and from_status not in expect_from:
-                return False
-            if not contract.is_allowed(from_status, to_status):
-                raise IllegalTransition(eval_id, from_status, to_status)
-        _apply_move(row, from_status, to_status, reason, now, fields)
-        if not failpoints.active("events_unstored"):
-            s.add(EvaluationEvent(eval_id=eval_id, from_status=from_status, to_status=to_status,
-                                  reason=reason, at=now, detail=detail))
+        raise IllegalTransition(eval_id, status, to_status)
     _after_commit(eval_id, to_status, reason, now,
                   was_running=from_status in (contract.PROVISIONING, contract.RUNNING))
     return True
 
 
-def _apply_move(row: Evaluation, from_status: str, to_status: str, reason: Optional[str],
-                now: datetime, fields: dict[str, Any]) -> None:
-    row.status, row.reason, row.updated_at = to_status, reason, now
+def _move_values(to_status: str, reason: Optional[str], now: datetime,
+                 fields: dict[str, Any]) -> dict[str, Any]:
+    """The columns a move to `to_status` writes, as values or SQL on the row's current ones.
+
+    queued: queued_at. provisioning/running: one attempt more when picked up from queued,
+    started_at (kept by provisioning when already set). Terminal: completed_at. Then the
+    caller's result fields, which win.
+    """
+    row = EVALUATIONS.c
+    values: dict[str, Any] = {"status": to_status, "reason": reason, "updated_at": now}
     if to_status == contract.QUEUED:
-        row.queued_at = now
+        values["queued_at"] = now
     elif to_status in (contract.PROVISIONING, contract.RUNNING):
-        if from_status == contract.QUEUED:
-            row.attempts = (row.attempts or 0) + 1   # one pick-up by a worker, one attempt
-        if (to_status == contract.RUNNING or row.started_at is None) and not failpoints.active("started_at_unset"):
-            row.started_at = now
+        values["attempts"] = case((row.status == contract.QUEUED, func.coalesce(row.attempts, 0) + 1),
+                                  else_=row.attempts)
+        if not failpoints.active("started_at_unset"):
+            values["started_at"] = now if to_status == contract.RUNNING else func.coalesce(row.started_at, now)
     elif to_status in contract.TERMINAL:
-        row.completed_at = now
-    for name, value in fields.items():
-        setattr(row, "meta" if name == "metadata" else name, value)
+        values["completed_at"] = now
+    values.update(fields)
+    return values
 
 
 def _after_commit(eval_id: str, status: str, reason: Optional[str], at: datetime,
@@ -159,9 +189,9 @@ def _after_commit(eval_id: str, status: str, reason: Optional[str], at: datetime
 
 
 def get_evaluation(eval_id: str) -> Optional[dict[str, Any]]:
-    with session() as s:
-        row = s.get(Evaluation, eval_id)
-        return _as_dict(row) if row is not None else None
+    with engine().connect() as conn:
+        row = conn.execute(select(EVALUATIONS).where(EVALUATIONS.c.eval_id == eval_id)).first()
+    return _as_dict(row._mapping) if row is not None else None
 
 
 def list_evaluations(status: Optional[str] = None, limit: int = 20,
@@ -230,6 +260,6 @@ def stale_evaluations(grace_s: int, queued_max_age_s: Optional[int] = None) -> l
             func.coalesce(Evaluation.queued_at, Evaluation.created_at)
             + timedelta(seconds=queued_max_age_s) < now))
     with session() as s:
-        rows = s.scalars(select(Evaluation).where(or_(*conditions))
+        rows = s.execute(select(EVALUATIONS).where(or_(*conditions))
                          .order_by(Evaluation.created_at)).all()
-        return [_as_dict(r) for r in rows]
+        return [_as_dict(r._mapping) for r in rows]

@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from support.reports.model import OUTCOMES, SEVERITIES, RunModel, ScenarioResult, StepResult, slug
+from support.reports.model import (
+    OUTCOMES,
+    SEVERITIES,
+    RunModel,
+    ScenarioResult,
+    StepResult,
+    slug,
+)
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:70em;color:#1d1d1f}

@@ -22,7 +22,7 @@ import pytest
 
 from support import waivers as waiver_file
 from support.config import SettingError
-from support.reports import bdd, failures, terminal, writers
+from support.reports import bdd, failures, terminal, writers, xdist
 from support.reports.model import SEVERITIES, SEVERITY_TAG, RunModel, ScenarioResult
 from support.reports.target import describe
 
@@ -48,7 +48,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingError as error:
         raise pytest.UsageError(f"--waivers: {error}") from None
     baseline = _known_failures(config.option.baseline) if config.option.baseline else None
-    config.pluginmanager.register(Gate(config, waivers, baseline), "evalgate-reports")
+    gate = Gate(config, waivers, baseline)
+    config.pluginmanager.register(gate, "evalgate-reports")
+    if config.pluginmanager.hasplugin("xdist") and not xdist.is_worker(config):
+        config.pluginmanager.register(xdist.MergeWorkerResults(gate), "evalgate-xdist")
 
 
 def _known_failures(path: str) -> set[str]:
@@ -219,9 +222,15 @@ class Gate:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        if xdist.is_worker(self.config):   # the controller decides and writes, for every worker
+            self.config.workeroutput[xdist.WIRE_KEY] = xdist.to_wire(
+                [r for nodeid, r in self.results.items() if nodeid in self.reported],
+                self.model.other_failures, self.definitions, describe(self.config).as_dict())
+            return
         model = self.model
         model.duration = time.time() - model.started
-        model.target = describe(self.config).as_dict()     # the dialect is known by now
+        # The dialect is known by now; under xdist, the workers know it (and which features applied).
+        model.target = self.config.stash.get(xdist.WORKER_TARGET, None) or describe(self.config).as_dict()
         model.scenarios = [result for nodeid, result in self.results.items() if nodeid in self.reported]
         for step in (step for scenario in model.scenarios for step in scenario.steps):
             step.location = self.definitions.get((step.type, step.name), step.location)

@@ -47,6 +47,10 @@ CONTROLLED_IN_SANDBOX_TESTS = {
     "pid_namespace": "test_isolation.py::test_claim_blocked_and_control_detects",
     "seccomp_denied": "test_isolation.py::test_seccomp_denies_each_required_syscall",
 }
+# Probe -> its control in this directory, where run_bare cannot plant the breach.
+CONTROLLED_IN_ESCAPE_TESTS = {
+    "fd_inherited": "test_hardening_controls.py::test_fd_probe_sees_an_inherited_descriptor_bare",
+}
 
 
 def feature_step(feature: str, starts_with: str):
@@ -208,7 +212,32 @@ def _clone_flags(tmp_path, stack, monkeypatch):
     return {}, lambda v: set(v["detail"].values()) == {"EINVAL"}
 
 
+def _io_uring(tmp_path, stack, monkeypatch):
+    if Path("/proc/sys/kernel/io_uring_disabled").read_text().strip() == "2":
+        pytest.skip("io_uring is disabled on this host (kernel.io_uring_disabled=2): no breach to see")
+    return {}, lambda v: v["detail"]["io_uring_setup"] == "ok"
+
+
+def _host_facts(tmp_path, stack, monkeypatch):
+    """The feature's paths, read bare as root: the host's kernel symbols and devices show."""
+    step = feature_step("privileges.feature", "an evaluation reads /proc/self/status")
+    needed = names_in(step.name.removeprefix("an evaluation reads ").partition(", which the interpreter")[0])
+    hidden = column(step.datatable.raw())
+    return ({"hidden": hidden, "visible": needed},
+            lambda v: {"/proc/kallsyms", "/sys/kernel"} <= set(v["detail"]["readable"])
+            and v["detail"]["visible_missing"] == [])
+
+
+def _vsock(tmp_path, stack, monkeypatch):
+    if not Path("/dev/vsock").exists():
+        pytest.skip("this host has no vsock (/dev/vsock): no breach to see")
+    return {}, lambda v: v["detail"]["stream"] == "created"
+
+
 CONTROLS = {
+    "seccomp_io_uring": _io_uring,
+    "net_vsock": _vsock,
+    "proc_host_facts": _host_facts,
     "priv_not_root": _ids,
     "priv_setuid_root": _setuid,
     "net_raw_sockets": _raw_sockets,
@@ -252,7 +281,8 @@ def probes_used_by_escape_steps() -> set[str]:
 def test_every_probe_of_the_escape_features_has_a_control():
     used = probes_used_by_escape_steps()
     assert len(used) >= 15, f"found too few probes in {[p.name for p in STEP_MODULES]}: {sorted(used)}"
-    controlled = {probe_of(c) for c in CONTROLS} | CONTROLLED_IN_SANDBOX_TESTS.keys()
+    controlled = ({probe_of(c) for c in CONTROLS} | CONTROLLED_IN_SANDBOX_TESTS.keys()
+                  | CONTROLLED_IN_ESCAPE_TESTS.keys())
     assert not used - controlled, f"probes without a negative control: {sorted(used - controlled)}"
 
 
@@ -262,3 +292,10 @@ def test_controls_in_tests_sandbox_exist(probe):
     source = (SANDBOX_TESTS / module).read_text()
     assert f"def {test}(" in source and "run_bare" in source, f"{probe}: no control {module}::{test}"
 
+
+
+@pytest.mark.parametrize("probe", sorted(CONTROLLED_IN_ESCAPE_TESTS))
+def test_controls_in_tests_escape_exist(probe):
+    module, test = CONTROLLED_IN_ESCAPE_TESTS[probe].split("::")
+    source = (Path(__file__).parent / module).read_text()
+    assert f"def {test}(" in source, f"{probe}: no control {module}::{test}"

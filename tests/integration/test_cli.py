@@ -1,8 +1,13 @@
-"""The command-line utilities against real services: state, diagnose (with injected faults), submit."""
+"""The command-line utilities against real services: state, diagnose (with injected faults),
+submit; finding the stack `up` started; one-line errors with the fix."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +16,8 @@ from sqlalchemy import text
 from evalplatform import contract as c
 from evalplatform import state, store
 from evalplatform.__main__ import main
+from evalplatform.stack import PROJECT_ROOT, free_port
+from support import waiting
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +127,84 @@ def test_submit_prints_the_result_and_exits_by_status(stack, tmp_path, capsys):
     code, out = _run(capsys, "submit", str(bad), "--api", api, "--timeout", "10")
     assert code == 1 and "status: failed (nonzero_exit)" in out
     assert "Before error" in out and "ZeroDivisionError" in out
+
+
+# --- the CLI finds the stack `up` started, ignores an earlier one, and fails in one line ------
+
+def _clean_env(home) -> dict[str, str]:
+    """A shell with nothing of the platform exported: PATH and a HOME of the test's own."""
+    return {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"}
+
+
+def _cli(env: dict, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "evalplatform", *argv], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _earlier_stack_exports() -> dict[str, str]:
+    """What `set -a; . env-file` of a stack that has gone leaves exported: its URLs and
+    settings, on ports nobody listens on now."""
+    dead = {name: free_port() for name in ("redis", "postgres", "api")}
+    redis_url = f"redis://127.0.0.1:{dead['redis']}"
+    pg = f"postgresql://evalplatform@127.0.0.1:{dead['postgres']}/evalplatform"
+    return {"API_URL": f"http://127.0.0.1:{dead['api']}/api", "REDIS_URL": f"{redis_url}/0",
+            "CELERY_BROKER_URL": f"{redis_url}/1", "CELERY_RESULT_BACKEND": f"{redis_url}/2",
+            "DATABASE_URL": pg, "EVALPLATFORM_DATABASE_URL": pg.replace("postgresql://", "postgresql+psycopg://"),
+            "EVALPLATFORM_REDIS_URL": f"{redis_url}/0", "EVALPLATFORM_BROKER_URL": f"{redis_url}/1",
+            "EVALPLATFORM_RESULT_BACKEND": f"{redis_url}/2", "EVALPLATFORM_API_PORT": str(dead["api"])}
+
+
+def test_up_ignores_an_earlier_stacks_exports_and_submit_finds_it_with_nothing_exported(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    code = tmp_path / "hello.py"
+    code.write_text('print("hello from the stack up started")\n')
+    shell = _clean_env(home)
+    up = subprocess.Popen([sys.executable, "-m", "evalplatform", "up"], cwd=PROJECT_ROOT,
+                          env={**shell, **_earlier_stack_exports()}, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    stack_env = home / ".local" / "state" / "evalplatform" / "stack.env"
+    try:
+        waiting.until(lambda: stack_env.exists() or up.poll() is not None, bool, timeout=90,
+                      description="up to write its stack file")
+        assert up.poll() is None, up.stdout.read()
+        done = _cli(shell, "submit", str(code))
+        assert done.returncode == 0, done.stderr
+        assert "status: completed" in done.stdout and "hello from the stack up started" in done.stdout
+        state = _cli(shell, "state", "--json")
+        assert state.returncode == 0 and "worker0" in json.loads(state.stdout)["supervision"], state.stderr
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=60)
+    assert not stack_env.exists(), "up left its stack file behind"
+
+
+@pytest.mark.parametrize("argv", [["submit", "{code}"], ["state"], ["diagnose", "some-id"],
+                                  ["diagnose", "some-id", "--json"]])
+def test_an_unreachable_stack_is_one_line_with_the_fix_and_a_failing_exit(tmp_path, argv):
+    env_file = tmp_path / "gone.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in _earlier_stack_exports().items()))
+    code = tmp_path / "x.py"
+    code.write_text("print(1)\n")
+    done = _cli(_clean_env(tmp_path), *[a.format(code=code) for a in argv], "--env-file", str(env_file))
+    assert done.returncode != 0, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot reach" in lines[0] or "cannot read the store" in lines[0], lines
+    assert "python -m evalplatform up" in lines[0] and str(env_file) in lines[0], lines
+    assert "no faults found" not in done.stdout
+
+
+def test_with_no_stack_at_all_the_commands_say_how_to_start_one(tmp_path):
+    done = _cli(_clean_env(tmp_path), "state")
+    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "no stack file at" in done.stderr and "python -m evalplatform up" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["state"], ["up"], ["submit", "-"]])
+def test_an_invalid_setting_is_one_line_naming_it(tmp_path, command):
+    env = {**_clean_env(tmp_path), "EVALPLATFORM_SANDBOX_ENGINE": "bogus"}
+    done = _cli(env, *command, timeout=60)
+    assert done.returncode == 2, done
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "EVALPLATFORM_SANDBOX_ENGINE='bogus'" in done.stderr and "'nsjail'" in done.stderr, done.stderr

@@ -176,6 +176,21 @@ def test_data_dir_keeps_database_and_redis_between_runs(data_dir):
         assert redis.Redis.from_url(second.urls["REDIS_URL"]).get("kept-key") == b"yes"
 
 
+def _durability(stack: Stack) -> dict[str, str]:
+    with psycopg.connect(stack.urls["DATABASE_URL"]) as conn:
+        return {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                for name in ("fsync", "synchronous_commit", "full_page_writes")}
+
+
+def test_data_dir_runs_postgres_durably_and_the_throwaway_default_fast(data_dir):
+    """What the user asked to keep survives a crash; the ephemeral default keeps nothing."""
+    with Stack(data_dir=str(data_dir), with_api=False, with_workers=False) as kept:
+        assert _durability(kept) == {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+        assert redis.Redis.from_url(kept.urls["REDIS_URL"]).config_get("appendonly")["appendonly"] == "yes"
+    with Stack(with_api=False, with_workers=False) as throwaway:
+        assert _durability(throwaway) == {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
 def test_a_start_that_cannot_finish_raises_with_each_service_and_leaves_nothing():
     stack = Stack(with_api=False, with_workers=False)
     with pytest.raises(StackError) as failed:
@@ -215,7 +230,9 @@ def test_up_stops_everything_on_signal(tmp_path, sig, flags):
 def test_process_control_restarts_each_service_and_the_platform_still_works():
     """The chaos features' levers: each does what it says and the platform recovers."""
     import httpx
-    with Stack(workers=1) as stack:
+    # Unsupervised: the levers alone (a killed worker stays dead; test_supervision.py
+    # shows the supervised stack replacing it).
+    with Stack(workers=1, supervise=False) as stack:
         api = stack.urls["API_URL"]
 
         def healthy():

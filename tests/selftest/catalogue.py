@@ -187,6 +187,16 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
             "/proc/sysrq-trigger, /proc/sys, /sys and the cgroup files are not writable",
         ),
     },
+    "proc_unmasked": {
+        "privileges": (
+            "/proc and /sys tell the code nothing of the host beyond what the interpreter needs",
+        ),
+    },
+    "descriptor_leaked": {
+        "privileges": (
+            "No file descriptor but stdin, stdout and stderr reaches the code",
+        ),
+    },
     "no_pidns": {
         "privileges": (
             "Only the sandbox's own processes are in /proc",
@@ -206,6 +216,8 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
             "The system calls of container escapes are denied",
             "<field> of the code's process reads <value>",
             "Namespaces cannot be created through clone() or clone3() flags either",
+            "io_uring is refused: it does its work where the seccomp filter cannot see it",
+            "No vsock socket, which reaches past the network namespace to the hypervisor, can be made",
         ),
     },
     "host_devices_bound": {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from evalplatform.cli import connection
 from evalplatform.cli.diagnose import faults
 
@@ -44,7 +46,12 @@ def test_running_within_timeout_plus_grace_is_not_stuck():
     assert faults(_found("running", ["running"], in_set=True, started=started), 15, NOW) == []
 
 
-def test_urls_come_from_the_env_file_then_the_environment(tmp_path, monkeypatch):
+def test_urls_come_whole_from_one_source_env_file_then_environment_then_stack_file(tmp_path, monkeypatch):
+    """One source, taken whole: an env file's stack is never paired with the environment's."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    for key in connection.URL_KEYS:
+        monkeypatch.delenv(key, raising=False)
     env_file = tmp_path / "env"
     env_file.write_text("# comment\nAPI_URL=http://127.0.0.1:1/api/\nREDIS_URL=redis://127.0.0.1:2/0\n")
     monkeypatch.setenv("DATABASE_URL", "postgresql://x@127.0.0.1:3/db")
@@ -52,6 +59,30 @@ def test_urls_come_from_the_env_file_then_the_environment(tmp_path, monkeypatch)
     urls = connection.urls(argparse.Namespace(env_file=str(env_file), api=None))
     assert urls["API_URL"] == "http://127.0.0.1:1/api"
     assert urls["REDIS_URL"] == "redis://127.0.0.1:2/0"
-    assert urls["DATABASE_URL"] == "postgresql://x@127.0.0.1:3/db"
+    assert urls["DATABASE_URL"] != "postgresql://x@127.0.0.1:3/db"     # the settings', not the shell's
     override = connection.urls(argparse.Namespace(env_file=str(env_file), api="http://h:4/api"))
     assert override["API_URL"] == "http://h:4/api"
+    exported = connection.urls(argparse.Namespace(env_file=None, api=None))
+    assert (exported["REDIS_URL"], exported["DATABASE_URL"]) == ("redis://elsewhere:9/0", "postgresql://x@127.0.0.1:3/db")
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.delenv("REDIS_URL")
+    stack_file = connection.stack_file()
+    assert stack_file == tmp_path / "state" / "evalplatform" / "stack.env"
+    stack_file.parent.mkdir(parents=True)
+    stack_file.write_text("API_URL=http://127.0.0.1:5/api\n")
+    found = connection.urls(argparse.Namespace(env_file=None, api=None))
+    assert found["API_URL"] == "http://127.0.0.1:5/api" and found[connection.SOURCE_KEY] == str(stack_file)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert connection.stack_file() == tmp_path / "evalplatform" / "stack.env"
+
+
+def test_an_invalid_setting_is_one_line_naming_the_variable(monkeypatch):
+    from evalplatform.settings import SettingsError, load_settings
+    monkeypatch.setenv("EVALPLATFORM_SANDBOX_ENGINE", "bogus")
+    monkeypatch.setenv("EVALPLATFORM_API_PORT", "eighty")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "EVALPLATFORM_SANDBOX_ENGINE='bogus'" in message and "'gvisor'" in message
+    assert "EVALPLATFORM_API_PORT='eighty'" in message

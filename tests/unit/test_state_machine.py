@@ -2,20 +2,18 @@
 
 Every allowed move is made and recorded once; every refused move raises and writes
 nothing; repeating a status is a no-op; a terminal evaluation never changes again.
-The pure part (which timestamps a move sets) runs without any service.
+Which timestamps and counters a move sets is SQL inside the move's one statement, so
+it is checked against PostgreSQL too.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime, timezone
 
 import pytest
 
 from evalplatform import contract as c
-from evalplatform.store.models import Evaluation
-from evalplatform.store.repository import _apply_move
 
 # Shortest path from `submitted` to each status, through allowed moves only.
 PATH_TO = {
@@ -30,33 +28,6 @@ PATH_TO = {
 ALLOWED = [(a, b) for a, targets in c.ALLOWED_MOVES.items() for b in sorted(targets)]
 REFUSED = [(a, b) for a, b in itertools.product(c.STATUSES, c.STATUSES)
            if a != b and not c.is_allowed(a, b)]
-
-
-# -- pure: which fields a move writes ------------------------------------------------------
-
-def _row(status: str) -> Evaluation:
-    return Evaluation(eval_id="x", status=status, attempts=0, started_at=None)
-
-
-def test_pick_up_counts_an_attempt_and_sets_started_at():
-    now = datetime.now(timezone.utc)
-    row = _row(c.QUEUED)
-    _apply_move(row, c.QUEUED, c.RUNNING, None, now, {"worker_id": "w1"})
-    assert (row.status, row.attempts, row.started_at, row.worker_id) == (c.RUNNING, 1, now, "w1")
-
-
-def test_terminal_move_sets_completed_at_and_reason():
-    now = datetime.now(timezone.utc)
-    row = _row(c.RUNNING)
-    _apply_move(row, c.RUNNING, c.FAILED, c.REASON_TIMEOUT, now, {"exit_code": None})
-    assert (row.status, row.reason, row.completed_at) == (c.FAILED, c.REASON_TIMEOUT, now)
-
-
-def test_requeue_after_lost_worker_sets_queued_at_without_an_attempt():
-    now = datetime.now(timezone.utc)
-    row = _row(c.RUNNING)
-    _apply_move(row, c.RUNNING, c.QUEUED, c.REASON_WORKER_LOST, now, {})
-    assert (row.queued_at, row.attempts) == (now, 0)
 
 
 # -- against PostgreSQL ----------------------------------------------------------------------
@@ -76,6 +47,32 @@ def _evaluation_at(store, status: str) -> str:
     for step in PATH_TO[status]:
         assert store.transition(eval_id, step, reason=_reason(step))
     return eval_id
+
+
+# -- which fields a move writes ----------------------------------------------------------
+
+def test_pick_up_counts_an_attempt_and_sets_started_at(store):
+    eval_id = _evaluation_at(store, c.QUEUED)
+    assert store.transition(eval_id, c.RUNNING, worker_id="w1")
+    record = store.get_evaluation(eval_id)
+    assert (record["status"], record["attempts"], record["worker_id"]) == (c.RUNNING, 1, "w1")
+    assert record["started_at"] is not None
+
+
+def test_terminal_move_sets_completed_at_and_reason(store):
+    eval_id = _evaluation_at(store, c.RUNNING)
+    assert store.transition(eval_id, c.FAILED, reason=c.REASON_TIMEOUT, exit_code=None)
+    record = store.get_evaluation(eval_id)
+    assert (record["status"], record["reason"]) == (c.FAILED, c.REASON_TIMEOUT)
+    assert record["completed_at"] is not None
+
+
+def test_requeue_after_lost_worker_sets_queued_at_without_an_attempt(store):
+    eval_id = _evaluation_at(store, c.RUNNING)
+    first_queued_at = store.get_evaluation(eval_id)["queued_at"]
+    assert store.transition(eval_id, c.QUEUED, reason=c.REASON_WORKER_LOST)
+    record = store.get_evaluation(eval_id)
+    assert record["attempts"] == 1 and record["queued_at"] > first_queued_at
 
 
 def _reason(status: str):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Optional
 
 from evalplatform import failpoints
-from evalplatform.sandbox import seccomp
+from evalplatform.sandbox import hostview, seccomp
 from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 STATUS_NAME = "bwrap-status.json"
@@ -97,7 +97,7 @@ class BwrapEngine:
                 bound.append(mount.path)
         argv += ["--size", str(plan.limits.scratch_mb * 1024 * 1024), "--perms", "1777",
                  "--tmpfs", plan.scratch_dir, "--symlink", plan.scratch_dir, "/tmp",
-                 "--proc", "/proc", *_dev_args(),
+                 "--proc", "/proc", *hostview.bwrap_args(), *_dev_args(),
                  *(["--chmod", "1777", "/"] if failpoints.active("root_writable") else ["--remount-ro", "/"]),
                  "--chdir", plan.scratch_dir,
                  *([] if failpoints.active("seccomp_off") else ["--seccomp", str(seccomp_fd)]), "--json-status-fd", str(status_fd), "--",

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Optional
 
 from evalplatform.run import Limits, RunRequest
-from evalplatform.sandbox import seccomp
+from evalplatform.sandbox import hostview, seccomp
 from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 BUNDLE_NAME = "gvisor-bundle"
@@ -127,7 +127,22 @@ def _make_rootfs(plan: RunPlan, rootfs: Path) -> list[dict]:
     return mounts
 
 
-def oci_config(plan: RunPlan, mounts: list[dict]) -> dict:
+# gVisor's own /dev also opens full, fuse, net/tun and pts/ptmx, and runsc ignores a mount
+# over /dev itself or /dev/pts: an empty read-only tmpfs goes over /dev/net and an empty,
+# unreadable file (the bundle's DEVICE_MASK) over each of the others, so that, as under the
+# other engines, only null, zero, random and urandom can be opened.
+MASKED_DEVICE_DIRS = ("/dev/net",)
+MASKED_DEVICES = ("/dev/full", "/dev/fuse", "/dev/pts/ptmx")
+DEVICE_MASK = "device-mask"
+
+
+def device_masks(mask: str) -> list[dict]:
+    return ([{"destination": d, "type": "tmpfs", "source": "tmpfs", "options": ["size=4k", "mode=0555", "ro"]}
+             for d in MASKED_DEVICE_DIRS]
+            + [{"destination": f, "type": "bind", "source": mask, "options": ["bind", "ro"]} for f in MASKED_DEVICES])
+
+
+def oci_config(plan: RunPlan, mounts: list[dict], device_mask: str | None = None) -> dict:
     limits = plan.limits
     scratch = _tmpfs(plan.scratch_dir, limits.scratch_mb,
                      ("mode=0700", f"uid={plan.uid}", f"gid={plan.gid}"))
@@ -149,7 +164,8 @@ def oci_config(plan: RunPlan, mounts: list[dict]) -> dict:
         "root": {"path": "rootfs", "readonly": True},
         "hostname": plan.hostname,
         # /proc, /dev and /sys are the Sentry's own, added by runsc.
-        "mounts": [*mounts, scratch, tmp],
+        "mounts": [*mounts, scratch, tmp, *hostview.oci_mounts(),
+                   *(device_masks(device_mask) if device_mask else [])],
         "linux": {
             "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
             "seccomp": _seccomp_profile(),
@@ -193,7 +209,9 @@ class GVisorEngine:
         bundle = Path(plan.workdir) / BUNDLE_NAME
         bundle.mkdir(mode=0o711)
         mounts = _make_rootfs(plan, bundle / "rootfs")
-        (bundle / "config.json").write_text(json.dumps(oci_config(plan, mounts), indent=1))
+        mask = bundle / DEVICE_MASK
+        mask.touch(mode=0o000)
+        (bundle / "config.json").write_text(json.dumps(oci_config(plan, mounts, str(mask)), indent=1))
         state_dir(plan).mkdir(mode=0o700)
         return Launch([runsc_binary(), "--root", str(state_dir(plan)),
                        "--log", str(Path(plan.workdir) / LOG_NAME),

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Optional
 
 from evalplatform import failpoints
-from evalplatform.sandbox import seccomp
+from evalplatform.sandbox import hostview, seccomp
 from evalplatform.sandbox.engines.base import ISOLATION, Availability, Launch, RunPlan, plan_layout
 
 DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 LOG_NAME = "nsjail.log"
 KEPT_SCRATCH_NAME = "evalplatform-kept-scratch"
+PROC_CONFIG_NAME = "proc.cfg"
 
 
 @lru_cache(maxsize=1)
@@ -84,8 +85,12 @@ class NsjailEngine:
         return Availability(True, version)
 
     def launch(self, plan: RunPlan) -> Launch:
+        proc_config = Path(plan.workdir) / PROC_CONFIG_NAME   # /proc read-only, then its masks
+        proc_config.write_text(hostview.nsjail_config())
         argv = [
-            nsjail_binary(), "--mode", "o", "--log", str(Path(plan.workdir) / LOG_NAME),
+            nsjail_binary(),
+            *([] if failpoints.active("proc_unmasked") else ["-C", str(proc_config), "--disable_proc"]),
+            "--mode", "o", "--log", str(Path(plan.workdir) / LOG_NAME),
             "--disable_clone_newuser", "--hostname", plan.hostname,
             "--user", str(plan.uid), "--group", str(plan.gid), "--cwd", plan.scratch_dir,
             "--time_limit", "0",                  # the runner owns the wall clock
@@ -126,7 +131,11 @@ class NsjailEngine:
             argv += ["--bindmount", device]
         for key, value in plan.env.items():
             argv += ["--env", f"{key}={value}"]
-        return Launch(argv + ["--", tini_binary(), "--", *plan.program])
+        leaked: tuple[int, ...] = ()
+        if failpoints.active("descriptor_leaked"):          # the run's host directory, open
+            leaked = (os.open(plan.workdir, os.O_RDONLY | os.O_DIRECTORY),)
+            argv += ["--pass_fd", str(leaked[0])]
+        return Launch(argv + ["--", tini_binary(), "--", *plan.program], leaked)
 
     def setup_error(self, plan: RunPlan) -> Optional[str]:
         try:
