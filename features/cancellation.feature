@@ -65,7 +65,7 @@ Feature: Cancelling an evaluation
     When I cancel an evaluation that does not exist
     Then the answer is 404
 
-  @severity-high
+  @severity-high @exclusive
   Scenario: A cancel that races the end of a run leaves exactly one terminal status
     When I submit 30 short evaluations and then cancel each of them, the last submitted first
     Then each ends in one terminal status, the one its cancel answered
