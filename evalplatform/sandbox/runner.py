@@ -42,30 +42,12 @@ from pathlib import Path
 from typing import Optional
 
 from evalplatform import failpoints
-from evalplatform.contract import (
-    REASON_KILLED,
-    REASON_MEMORY,
-    REASON_NONZERO_EXIT,
-    REASON_OUTPUT_LIMIT,
-    REASON_SANDBOX_ERROR,
-    REASON_TIMEOUT,
-)
-from evalplatform.run import (
-    STDERR,
-    STDOUT,
-    CancelCheck,
-    OutputCallback,
-    RunRequest,
-    RunResult,
-)
+from evalplatform.contract import (REASON_KILLED, REASON_MEMORY, REASON_NONZERO_EXIT,
+                                   REASON_OUTPUT_LIMIT, REASON_SANDBOX_ERROR, REASON_TIMEOUT)
+from evalplatform.run import STDERR, STDOUT, CancelCheck, OutputCallback, RunRequest, RunResult
 from evalplatform.sandbox.cgroups import Hierarchy, RunCgroup, check_run_id, is_run_id
-from evalplatform.sandbox.engines.base import (
-    EMPTY_DIR_NAME,
-    Engine,
-    ResidentRuntime,
-    RunPlan,
-    decode_exit,
-)
+from evalplatform.sandbox.engines.base import (EMPTY_DIR_NAME, Engine, ResidentRuntime, RunPlan,
+                                               decode_exit)
 from evalplatform.sandbox.environments import get_environment
 from evalplatform.sandbox.errors import SandboxError
 from evalplatform.settings import Settings
@@ -352,11 +334,9 @@ def _delegate(cgroup: RunCgroup, plan: RunPlan) -> None:
 def _host_dirs(settings: Settings) -> list[str]:
     """The `host_dirs_bound` failpoint's extra binds: the host's configuration, homes,
     service data and sockets, the project and the stacks' directories, read-only."""
-    project = Path(__file__).resolve().parents[2]
-    # A checkout under /tmp (as a CI clone may be) cannot be bound: the sandbox's /tmp is
-    # its scratch, and a bind below it keeps the sandbox from starting at all.
-    dirs = ["/etc", "/home", "/var/lib", "/run", "/dev/shm"] + ([] if project.is_relative_to("/tmp") else [str(project)])
-    return [d for d in dirs if os.path.isdir(d)]
+    project = str(Path(__file__).resolve().parents[2])
+    return [d for d in ("/etc", "/home", "/var/lib", "/run", "/dev/shm", project)
+            if os.path.isdir(d)]
 
 
 def build_plan(request: RunRequest, settings: Settings, workdir: Path) -> RunPlan:

@@ -19,9 +19,6 @@ from pytest_bdd.feature import get_feature
 
 from evalplatform.failpoints import CATALOGUE
 
-# A checkout under /tmp cannot be bound into the sandbox (evalplatform/sandbox/runner.py _host_dirs).
-PROJECT_UNDER_TMP = Path(__file__).resolve().parents[2].is_relative_to("/tmp")
-
 FEATURES_DIR = Path(__file__).resolve().parents[2] / "features"
 
 # Fast features that stay green under every failpoint not caught in them (a few seconds each).
@@ -235,7 +232,9 @@ CATCHERS: dict[str, dict[str, tuple[str, ...]]] = {
             "No unix socket is visible where services keep them",
             "No unix socket of a host service is visible or reachable",
         ),
-        **({} if PROJECT_UNDER_TMP else {"filesystem": ("The project's directory is invisible",)}),
+        "filesystem": (
+            "The project's directory is invisible",
+        ),
     },
     "scratch_readonly": {
         "filesystem": (
@@ -461,9 +460,6 @@ _CONTROL = ("the workers' answer to Celery's remote control (ping, inspect stats
 _SERVICE = ("a property of the stack's own {} server, which the suite starts: no broken guarantee of the "
             "platform's processes stops it answering (a failpoint that stopped it would fail every feature)")
 CANNOT_FAIL: dict[tuple[str, str], str] = {
-    **({("filesystem", "The project's directory is invisible"):
-        "the checkout lives under /tmp, which is the sandbox's scratch: host_dirs_bound cannot bind it there, "
-        "so in this checkout no failpoint exposes it (elsewhere host_dirs_bound does)"} if PROJECT_UNDER_TMP else {}),
     ("connectivity", "Redis answers a ping"): _SERVICE.format("Redis"),
     ("connectivity", "PostgreSQL accepts a connection"): _SERVICE.format("PostgreSQL"),
     ("connectivity", "The workers answer a ping through the broker"): _CONTROL,
