@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_UNDER_TMP = Path(__file__).resolve().parents[2].is_relative_to("/tmp")
 
 from evalplatform.failpoints import CATALOGUE
 
@@ -30,6 +29,9 @@ from .catalogue import (
     markdown_table,
     scenarios_for,
 )
+
+# The checkout's place: under /tmp it cannot be bound into a sandbox whose /tmp is its scratch.
+PROJECT_UNDER_TMP = Path(__file__).resolve().parents[2].is_relative_to("/tmp")
 from .suite_run import PROJECT_ROOT, run_features
 
 pytestmark = [pytest.mark.selftest, pytest.mark.slow]
