@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 from evalplatform.failpoints import CATALOGUE
 
 from .catalogue import (
@@ -29,10 +28,10 @@ from .catalogue import (
     markdown_table,
     scenarios_for,
 )
+from .suite_run import PROJECT_ROOT, run_features
 
 # The checkout's place: under /tmp it cannot be bound into a sandbox whose /tmp is its scratch.
 PROJECT_UNDER_TMP = Path(__file__).resolve().parents[2].is_relative_to("/tmp")
-from .suite_run import PROJECT_ROOT, run_features
 
 pytestmark = [pytest.mark.selftest, pytest.mark.slow]
 
