@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, scenarios, then, when
 
-from support import waiting
-from support.sightings import Sightings
+from support import probes, waiting
 from support.contract import TERMINAL
+from support.sightings import Sightings
 
 scenarios("cancellation.feature")
 
@@ -95,7 +95,7 @@ def cancel_racing(context, evaluations, count):
     still queued, and those between are caught running or just ending: the race is spread
     over a run's whole life without any delay of the suite's."""
     context.batch = [context.remember_submission(i) for i in
-                     evaluations.submit_many({"code": "import time; time.sleep(0.05); print(1)"} for _ in range(count))]
+                     evaluations.submit_many({"code": probes.load("load_slow", seconds="0.05")} for _ in range(count))]
     context.cancel_answers = {eval_id: evaluations.api.cancel(eval_id) for eval_id in reversed(context.batch)}
 
 
