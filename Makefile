@@ -15,9 +15,11 @@ PYTEST_ARGS ?=
 # more cost each a pytest process's CPU (imports, collection) that the cores are short of
 # (docs/performance.md has the measurements); 0 runs the scenarios one after another.
 ACCEPTANCE_WORKERS ?= auto
-# Spread by work stealing; without the API fuzzing plugins (tests/fuzz's), which cost each
+# `loadgroup`: the @exclusive scenarios go, as one group, to the first worker, which has a
+# stack of its own; every other scenario to whichever worker runs short, the long ones first
+# (support/sharing.py). Without the API fuzzing plugins (tests/fuzz's), which cost each
 # worker two seconds of imports for nothing the scenarios use.
-ACCEPTANCE_PLUGINS := --dist worksteal -p no:schemathesis -p no:hypothesispytest
+ACCEPTANCE_PLUGINS := --dist loadgroup -p no:schemathesis -p no:hypothesispytest
 # The gate's reports (cucumber.json, junit.xml, results.sarif, report.html, summary.json)
 # and its policy: e.g. make acceptance GATE_ARGS="--waivers waivers.yaml --fail-on medium"
 REPORT_DIR  ?= reports

@@ -94,7 +94,10 @@ def tags_of(item: pytest.Item) -> set[str]:
     return {mark.name for mark in item.iter_markers()}
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist's, which names the groups in the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):     # under xdist: the order the scheduler hands them out in
+        sharing.order_for_workers(items, lambda item: tags_of(item) if is_scenario(item) else ())
     holder = session_target(config)
     for item in filter(is_scenario, items):
         decision = gating.decide(tags_of(item), scenario_id(item), holder.requested, holder.profile)
@@ -116,8 +119,16 @@ def _shared_stack_turn(request: pytest.FixtureRequest):
         yield
 
 
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist sends the collection, and so before the scheduler reads it
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Which features apply to the target, counted over the scenarios this run selected."""
+    """Which features apply to the target, counted over the scenarios this run selected. The
+    xdist worker with a stack of its own names the @exclusive ones for the scheduler."""
+    ids_file = getattr(session.config, "workerinput", {}).get(sharing.OWN_STACK_KEY)
+    if ids_file:
+        sharing.write_exclusive_ids(ids_file, [item.nodeid for item in session.items
+                                               if is_scenario(item) and sharing.EXCLUSIVE in tags_of(item)])
     holder = session_target(session.config)
     for item in filter(is_scenario, session.items):
         holder.applicability.note(item, item.stash[DECISION])

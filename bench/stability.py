@@ -28,7 +28,7 @@ from tests.selftest.suite_run import PROJECT_ROOT, run_features  # noqa: E402
 RUN_TIMEOUT_S = 3600     # one whole-suite run; a hang is reported, not waited for forever
 ACCEPTANCE_WORKERS = "auto"   # as the Makefile's acceptance target
 # ...and its other options (its ACCEPTANCE_PLUGINS)
-ACCEPTANCE_OPTIONS = ["--dist", "worksteal", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+ACCEPTANCE_OPTIONS = ["--dist", "loadgroup", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
 
 
 def all_features() -> list[str]:

@@ -7,7 +7,9 @@ Scenario Outline takes its examples from the live platform (the environments it 
 Either way there is one stack per session. Under pytest-xdist (`make acceptance` runs
 `-n`) it is one stack per RUN: the controller starts it and hands its URLs and directory
 to every worker (`SharedStack`), whose target is then still the embedded one (same host,
-so @host scenarios and hygiene apply); the controller stops it at the end. The suite
+so @host scenarios and hygiene apply); the controller stops it at the end. The first
+worker is the exception: it starts a stack of its own, for the @exclusive scenarios
+(support/sharing.py), and stops it at its end, as a serial session does. The suite
 imports the reference platform in two places only (tests/unit/test_suite_layering.py holds them to it): here, to start the
 embedded stack, and support/chaos.py, for a chaos scenario's stack of its own.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,6 +38,7 @@ from support.evaluations import Evaluations
 from support.gating import Decision
 from support.platform_facts import PlatformFacts
 from support.redis_state import RedisState
+from support.sharing import OWN_STACK_KEY, OwnStackFirstScheduling
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +145,30 @@ class SharedStack:
 
 
 class SharedStackPlugin:
-    """In the xdist controller: start the embedded stack before the workers, hand it over."""
+    """In the xdist controller: start the embedded stack before the workers, hand it over.
+
+    Except to the first worker: it starts a stack of its own, as a serial run does, for the
+    @exclusive scenarios (support/sharing.py), so the shared stack is never drained."""
 
     def __init__(self, holder: "SessionTarget"):
         self.holder = holder
+        self.own_stack_worker: str | None = None
+        self._handoff = tempfile.TemporaryDirectory(prefix="evalgate-xdist-")
+        self.exclusive_ids_file = os.path.join(self._handoff.name, "exclusive-ids.json")
+
+    @pytest.hookimpl(tryfirst=True)    # before xdist's own, which knows only its built-in ones
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log):
+        if config.getvalue("dist") == "loadgroup" and self.holder.requested.kind == "embedded":
+            return OwnStackFirstScheduling(config, log, self.exclusive_ids_file)
+        return None
 
     def pytest_configure_node(self, node) -> None:
         if self.holder.requested.kind != "embedded":
             return   # an external target: each worker resolves it as usual
+        if self.own_stack_worker in (None, node.workerinput["workerid"]):
+            self.own_stack_worker = node.workerinput["workerid"]
+            node.workerinput[OWN_STACK_KEY] = self.exclusive_ids_file    # where it names them
+            return
         if "EVALPLATFORM_WORKER_CONCURRENCY" not in os.environ:
             self.holder.stack_env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(SHARED_STACK_SLOTS)}
         self.holder.get()
