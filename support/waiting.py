@@ -13,6 +13,7 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 DEFAULT_INTERVAL = 0.02
+BACKOFF = 1.25     # the growth of the pause between probes, when a maximum is given
 
 
 class WaitTimeout(AssertionError):
@@ -24,11 +25,15 @@ class WaitTimeout(AssertionError):
 
 
 def until(probe: Callable[[], T], holds: Callable[[T], bool], *, timeout: float,
-          description: str, interval: float = DEFAULT_INTERVAL) -> T:
+          description: str, interval: float = DEFAULT_INTERVAL, max_interval: float | None = None) -> T:
     """Call `probe` until `holds(value)`; return that value, or raise WaitTimeout.
 
     `probe` raising is treated as "not yet" (the exception becomes the last state seen),
     because the thing polled is often not there yet (a key, a row, a listener).
+    With `max_interval`, the pause grows by BACKOFF after each "not yet", up to it: a
+    probe that costs the target work (an API request) is not repeated 50 times a second
+    through a long wait. The last pause ends at the deadline, so a condition that holds
+    by then is seen whatever the interval.
     """
     deadline = time.monotonic() + timeout
     last: object = "<never polled>"
@@ -41,7 +46,10 @@ def until(probe: Callable[[], T], holds: Callable[[T], bool], *, timeout: float,
             if holds(value):
                 return value
             last = value
-        if time.monotonic() >= deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise WaitTimeout(description, timeout, last)
-        time.sleep(interval)
+        time.sleep(min(interval, left))
+        if max_interval is not None:
+            interval = min(interval * BACKOFF, max_interval)
 
