@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -153,6 +154,7 @@ class SharedStackPlugin:
     def __init__(self, holder: "SessionTarget"):
         self.holder = holder
         self.own_stack_worker: str | None = None
+        self._stopping: threading.Thread | None = None
         self._handoff = tempfile.TemporaryDirectory(prefix="evalgate-xdist-")
         self.exclusive_ids_file = os.path.join(self._handoff.name, "exclusive-ids.json")
 
@@ -174,6 +176,19 @@ class SharedStackPlugin:
         self.holder.get()
         stack = self.holder.stack
         node.workerinput[SHARED_STACK_KEY] = {"urls": dict(stack.urls), "dir": str(stack.dir)}
+
+    def pytest_sessionfinish(self) -> None:
+        """Every worker is down (xdist's teardown runs first): the stack stops while the
+        reports are written, rather than after them."""
+        stack = self.holder.stack
+        if stack is not None and self._stopping is None:
+            self._stopping = threading.Thread(target=stack.stop, name="stop-shared-stack")
+            self._stopping.start()
+
+    def pytest_unconfigure(self) -> None:
+        """(Before the conftest's, which stops the session's target: Stack.stop is idempotent.)"""
+        if self._stopping is not None:
+            self._stopping.join()
 
 
 class SessionTarget:

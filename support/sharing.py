@@ -135,6 +135,13 @@ class OwnStackFirstScheduling(LoadScopeScheduling):
         if node.workerinput.get(OWN_STACK_KEY):     # first in line: schedule() serves nodes in order
             self.assigned_work = {node: self.assigned_work.pop(node), **self.assigned_work}
 
+    def _reschedule(self, node) -> None:
+        """Another scenario for `node` only when it has one left besides the running one (an
+        xdist worker needs the next one to run the current): loadscope's buffer of three let
+        one worker sit on long scenarios while another had run out."""
+        if node.shutting_down or not self.workqueue or self._pending_of(self.assigned_work[node]) <= 1:
+            super()._reschedule(node)
+
     def _split_scope(self, nodeid: str) -> str:
         return EXCLUSIVE if nodeid in self.exclusive_ids else nodeid
 
