@@ -22,8 +22,8 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from sqlalchemy import (Integer, Text, and_, case, column, func, insert, literal, null, or_, select,
-                        update, values)
+from sqlalchemy import (Text, and_, case, func, insert, literal, null, or_, select, union_all,
+                        update)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from evalplatform import contract, failpoints
@@ -101,8 +101,10 @@ def create_evaluation(*, code: str, language: str = "python", environment: str =
     created = (insert(EVALUATIONS).values({k: v for k, v in record.items() if v is not None})
                .returning(EVALUATIONS.c.eval_id).cte("created"))
     # One row per move, ids in the order of the moves (ORDER BY in the INSERT's SELECT).
-    steps = values(column("step", Integer), column("from_status", Text), column("to_status", Text),
-                   name="steps").data([(i, a, b) for i, (a, b) in enumerate(moves)])
+    # Built of bound literals only, so SQLAlchemy caches its compiled form.
+    steps = union_all(*(select(literal(i).label("step"), literal(a, Text).label("from_status"),
+                               literal(b, Text).label("to_status"))
+                        for i, (a, b) in enumerate(moves))).subquery("steps")
     events_rows = insert(EVENTS).from_select(
         ["eval_id", "from_status", "to_status", "at"],
         select(created.c.eval_id, steps.c.from_status, steps.c.to_status, literal(now, EVENTS.c.at.type))
