@@ -1,7 +1,7 @@
 """Evaluations per second and latency percentiles through the platform by concurrency,
 against the bare sandbox at the same concurrency, measured in the same run.
 
-Starts its own Stack (one worker, settings.worker_concurrency slots: the core count).
+Starts its own Stack (one worker, settings.worker_concurrency slots: two per core).
 Each level runs `clients` closed-loop clients (submit, wait for the terminal pub/sub
 message, repeat) until `--count` evaluations of `print(1)` are done; the bare sandbox
 runs the same count with the same number of threads calling Sandbox.run directly. Both
