@@ -90,7 +90,7 @@ HOST_STATE = {"test_secrets::test_no_unix_socket_is_visible_where_services_keep_
 BEYOND_THE_COMMAND_PROTOCOL = {
     "test_resources::test_a_flood_on_stderr_is_truncated_and_flagged_like_one_on_stdout":
         "only the runner's own cap can end a run with output_limit, and that is the suite's net "
-        "stopping the flood (contained_by_suite); nor does a command declare an output limit",
+        "stopping the flood (contained_by_suite), not the command",
 }
 # What the evalplatform inspect provider cannot keep within inspect's exec API.
 BEYOND_INSPECT_EXEC = {
