@@ -42,8 +42,9 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 EXCLUSIVE = "exclusive"
-EXCLUSIVE_HELP = ("needs the whole platform (a view of all of it, or every worker slot), so it "
-                  "runs alone on a stack shared by parallel workers (support/sharing.py)")
+EXCLUSIVE_HELP = ("needs the whole platform (a view of all of it, or every worker slot), so under "
+                  "parallel workers it runs on the first worker's own stack, or alone on the shared one "
+                  "(support/sharing.py)")
 TURNSTILE, ROOM = ".scenario-turnstile.lock", ".scenario-room.lock"
 # What an xdist controller puts in the workerinput of the worker that has a stack of its own.
 OWN_STACK_KEY = "evalplatform_own_stack"
