@@ -155,6 +155,8 @@ class SharedStackPlugin:
         self.holder = holder
         self.own_stack_worker: str | None = None
         self._stopping: threading.Thread | None = None
+        self._shared_workers_up = 0
+        self._a_shared_worker_crashed = False
         self._handoff = tempfile.TemporaryDirectory(prefix="evalgate-xdist-")
         self.exclusive_ids_file = os.path.join(self._handoff.name, "exclusive-ids.json")
 
@@ -176,10 +178,24 @@ class SharedStackPlugin:
         self.holder.get()
         stack = self.holder.stack
         node.workerinput[SHARED_STACK_KEY] = {"urls": dict(stack.urls), "dir": str(stack.dir)}
+        self._shared_workers_up += 1
+
+    def pytest_testnodedown(self, node, error) -> None:
+        """When the last worker on the shared stack is done, and none crashed (xdist may start
+        a replacement), the stack stops at once, while the own-stack worker may still run."""
+        if SHARED_STACK_KEY not in node.workerinput:
+            return
+        self._shared_workers_up -= 1
+        self._a_shared_worker_crashed |= error is not None
+        if not self._shared_workers_up and not self._a_shared_worker_crashed:
+            self._stop_in_background()
 
     def pytest_sessionfinish(self) -> None:
         """Every worker is down (xdist's teardown runs first): the stack stops while the
         reports are written, rather than after them."""
+        self._stop_in_background()
+
+    def _stop_in_background(self) -> None:
         stack = self.holder.stack
         if stack is not None and self._stopping is None:
             self._stopping = threading.Thread(target=stack.stop, name="stop-shared-stack")
