@@ -15,7 +15,6 @@ logged (logs/supervisor.log) and recorded in Redis for `evalplatform state` and
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import os
@@ -32,12 +31,19 @@ from typing import Callable, Optional
 from evalplatform import pgcluster
 from evalplatform.cli.connection import URL_KEYS as CLIENT_URL_KEYS
 from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
-from evalplatform.state import RESTARTS_KEY
-from evalplatform.supervise import RestartPolicy, Service, Supervisor, free_port, port_is_free, start_time
+from evalplatform.supervise import (NOTIFY_SOCKET, Readiness, RestartPolicy, Service, Supervisor,
+                                    free_port, port_is_free, start_time)
 
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
+# This module is imported by `up` before anything starts: what it imports at its top is
+# time before the first service is launched, so the platform's own modules (settings,
+# state, the clients) are imported where they are used, once the services are starting.
+
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+# Between two health checks of a service that has not answered yet. A service that says
+# READY=1 (supervise.Readiness) ends the wait at once.
+POLL_S = 0.01
 LOOPBACK = "127.0.0.1"
 API_KEEP_ALIVE_S = 75
 # The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
@@ -101,6 +107,7 @@ class Stack:
         self._started = False
         self.supervise, self.restart_policy, self.echo = supervise, restart_policy, echo
         self.supervisor: Optional[Supervisor] = None
+        self._readiness: Optional[Readiness] = None   # open while start() waits
         # Interfaces ("169.254.213.1/30") where Redis and PostgreSQL also listen, trusting
         # the interface's network: how workers on other hosts join (docs/stack.md).
         self.listen_on = [ipaddress.ip_interface(i) for i in listen_on]
@@ -171,18 +178,31 @@ class Stack:
                if k not in CLIENT_URL_KEYS and not k.startswith("CELERY_")
                and k not in STACK_OWNED_SETTINGS}
         env.update(self.settings_env)
+        # Our socket, or none: a stack run by systemd must not have PostgreSQL tell systemd.
+        env.pop(NOTIFY_SOCKET, None)
+        if self._readiness is not None:
+            env[NOTIFY_SOCKET] = str(self._readiness.path)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def start(self, timeout: float = 30) -> "Stack":
+    def start(self, timeout: float = 30, while_starting: Optional[Callable[[], object]] = None) -> "Stack":
         """Start every service at once and wait until all are healthy, or stop and raise.
 
-        The Python services (workers, API) take the longest to import, so they start
-        first; PostgreSQL's data is copied while they import. The API migrates the schema
-        at its start (under an advisory lock); without an API the stack migrates it.
+        The Python services (workers, API) take the longest to import, so they are
+        launched first, before this process does anything else that takes time: then
+        Redis, then PostgreSQL, whose data is copied while they import. `while_starting`
+        (up's check of the settings) runs right after the launch, for the same reason;
+        what it raises stops the stack and comes out of start(). The API migrates the
+        schema at its start (under an advisory lock); without an API the stack migrates it.
+
+        Healthy is each service's real check: Redis answers PING, PostgreSQL SELECT 1, the
+        API /api/health "ok" (which needs every service, the workers included). The API is
+        asked only once every worker of the stack has said it consumes (READY=1, see
+        supervise.Readiness): a health report computed earlier would be degraded, and the
+        API keeps a degraded report for a while.
         """
         if self._started:
             return self
@@ -190,14 +210,17 @@ class Stack:
         deadline = time.monotonic() + timeout
         try:
             self._prepare_dirs()
-            pgcluster.template()   # built on first use only
             self._ports = {"redis": free_port(), "postgres": free_port(), "api": free_port()}
+            self._open_readiness()
             self._define_services()
-            self.services["redis"].start()
             for _ in range(self.worker_count if self.with_workers else 0):
                 self.start_worker()
             if self.with_api:
                 self.services["api"].start()
+            if while_starting is not None:
+                while_starting()
+            self.services["redis"].start()
+            pgcluster.template()   # built on first use only
             self._prepare_pgdata()
             self.services["postgres"].start()
             self._wait_for(self._check_postgres, "postgres", deadline)
@@ -205,6 +228,7 @@ class Stack:
                 self._migrate()
             self._wait_for(self._check_redis, "redis", deadline)
             if self.with_api:
+                self._wait_for(self._workers_said_ready, "workers", deadline)
                 self._wait_for(self._check_api, "api", deadline)
             if self.supervise:
                 self.supervisor = Supervisor(
@@ -213,7 +237,31 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+        finally:
+            self._close_readiness()
         return self
+
+    def _close_readiness(self) -> None:
+        if self._readiness is not None:
+            self._readiness.close()
+            self._readiness = None
+
+    def _workers_said_ready(self) -> bool:
+        """Every worker this stack started has said READY=1 (true at once without the
+        readiness socket: then the API is simply asked until it answers "ok")."""
+        if self._readiness is None:
+            return True
+        waiting = [w.name for w in self.workers if not self._readiness.said_ready(w)]
+        if waiting:
+            raise RuntimeError(f"{', '.join(waiting)} not consuming yet (no READY=1)")
+        return True
+
+    def _pause(self) -> None:
+        """Until the next check: POLL_S, or less when a service says READY=1 meanwhile."""
+        if self._readiness is not None:
+            self._readiness.wait(POLL_S)
+        else:
+            time.sleep(POLL_S)
 
     def _wait_for(self, check: Callable[[], bool], name: str, deadline: float,
                   watch: Optional[list[Service]] = None) -> None:
@@ -232,7 +280,7 @@ class Stack:
                 last_error = f"{type(exc).__name__}: {exc}"
             if time.monotonic() > deadline:
                 raise StackError(f"{name} not healthy in time (last: {last_error})\n{self.describe()}")
-            time.sleep(0.02)
+            self._pause()
 
     def stop(self) -> None:
         """Stop every process group and remove the temp dir. Safe to call more than once."""
@@ -269,6 +317,8 @@ class Stack:
     def _publish_restarts(self, records: dict[str, dict]) -> None:
         """The supervisor's records into the state Redis (RESTARTS_KEY), replacing the last."""
         import redis
+
+        from evalplatform.state import RESTARTS_KEY
         client = redis.Redis.from_url(self.urls["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
         try:
             pipe = client.pipeline()
@@ -316,15 +366,21 @@ class Stack:
             self.dir = Path(tempfile.mkdtemp(prefix=STACK_DIR_PREFIX, dir=_scratch_root()))
             (self.dir / OWNER_FILE).write_text(f"{os.getpid()} {start_time(os.getpid())}")
         self.dir.chmod(0o755)  # postgres must traverse it to reach its data and socket dirs
-        if not pgcluster.postgres_can_reach(self.dir):
-            raise StackError(f"the postgres user cannot reach {self.dir}: "
-                             "make its parent directories traversable (chmod o+x)")
         for sub in ("logs", "redis", "pgsock"):
             (self.dir / sub).mkdir(exist_ok=True)
         pgcluster.chown_postgres(self.dir / "pgsock")
 
+    def _open_readiness(self) -> None:
+        """The socket the services say READY=1 on; PostgreSQL's user must be able to send."""
+        self._readiness = Readiness.open(self.dir / "notify")
+        if self._readiness is not None:
+            pgcluster.chown_postgres(self._readiness.path)
+
     def _prepare_pgdata(self) -> None:
         """A fresh copy of the template, unless the data dir already holds a cluster."""
+        if not pgcluster.postgres_can_reach(self.dir):
+            raise StackError(f"the postgres user cannot reach {self.dir}: "
+                             "make its parent directories traversable (chmod o+x)")
         pgdata = self.dir / "pgdata"
         if not (pgdata / "PG_VERSION").exists():
             shutil.rmtree(pgdata, ignore_errors=True)
@@ -357,12 +413,10 @@ class Stack:
         }
 
     def _worker_service(self, index: int) -> Service:
-        from evalplatform.settings import load_settings
-        override = self.extra_env.get("EVALPLATFORM_WORKER_CONCURRENCY")
-        concurrency = int(override) if override else load_settings().worker_concurrency
-        argv = [sys.executable, "-m", "celery", "-A", "evalplatform.queue.app:celery_app",
-                "worker", "--hostname", f"worker{index}@%h", "--concurrency", str(concurrency),
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        """A Celery worker (stack_worker: Celery's worker without its command line). Its
+        concurrency is the settings' (EVALPLATFORM_WORKER_CONCURRENCY), which it reads from
+        the environment the stack gives it, like every other setting."""
+        argv = [sys.executable, "-m", "evalplatform.stack_worker", f"worker{index}@%h", "--loglevel", "INFO"]
         return Service(f"worker{index}", argv, self.dir / "logs" / f"worker{index}.log",
                        self._process_env(), cwd=str(PROJECT_ROOT), supervised=True)
 
@@ -386,6 +440,7 @@ class Stack:
             return conn.execute("SELECT 1").fetchone()[0] == 1
 
     def _check_api(self) -> bool:
+        import http.client
         conn = http.client.HTTPConnection("127.0.0.1", self._ports["api"], timeout=3)
         try:
             conn.request("GET", "/api/health")
