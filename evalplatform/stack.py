@@ -41,11 +41,11 @@ __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 # state, the clients) are imported where they are used, once the services are starting.
 
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+SERVICES_MAIN = (sys.executable, "-m", "evalplatform.stack_services")   # the Python services' entry
 # Between two health checks of a service that has not answered yet. A service that says
 # READY=1 (supervise.Readiness) ends the wait at once.
 POLL_S = 0.01
 LOOPBACK = "127.0.0.1"
-API_KEEP_ALIVE_S = 75
 # The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
 # both are the stack's own, never inherited (see Stack._process_env).
 STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
@@ -108,6 +108,8 @@ class Stack:
         self.supervise, self.restart_policy, self.echo = supervise, restart_policy, echo
         self.supervisor: Optional[Supervisor] = None
         self._readiness: Optional[Readiness] = None   # open while start() waits
+        # Seconds from start() to each service's health, and to all of it ("healthy").
+        self.timings: dict[str, float] = {}
         # Interfaces ("169.254.213.1/30") where Redis and PostgreSQL also listen, trusting
         # the interface's network: how workers on other hosts join (docs/stack.md).
         self.listen_on = [ipaddress.ip_interface(i) for i in listen_on]
@@ -192,8 +194,8 @@ class Stack:
         """Start every service at once and wait until all are healthy, or stop and raise.
 
         The Python services (workers, API) take the longest to import, so they are
-        launched first, before this process does anything else that takes time: then
-        Redis, then PostgreSQL, whose data is copied while they import. `while_starting`
+        launched first, before this process does anything else that takes time, then
+        Redis; PostgreSQL's data is copied while they import, and it starts last. `while_starting`
         (up's check of the settings) runs right after the launch, for the same reason;
         what it raises stops the stack and comes out of start(). The API migrates the
         schema at its start (under an advisory lock); without an API the stack migrates it.
@@ -207,7 +209,9 @@ class Stack:
         if self._started:
             return self
         self._started = True
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
+        self.timings = {}
         try:
             self._prepare_dirs()
             self._ports = {"redis": free_port(), "postgres": free_port(), "api": free_port()}
@@ -217,23 +221,27 @@ class Stack:
                 self.start_worker()
             if self.with_api:
                 self.services["api"].start()
+            self.services["redis"].start()
             if while_starting is not None:
                 while_starting()
-            self.services["redis"].start()
             pgcluster.template()   # built on first use only
+            self._define_postgres()
             self._prepare_pgdata()
             self.services["postgres"].start()
-            self._wait_for(self._check_postgres, "postgres", deadline)
-            if not self.with_api:
-                self._migrate()
-            self._wait_for(self._check_redis, "redis", deadline)
+            import redis  # noqa: F401  (now, while PostgreSQL starts: the supervisor publishes with it)
+            waits = [("postgres", self._check_postgres), ("redis", self._check_redis)]
             if self.with_api:
-                self._wait_for(self._workers_said_ready, "workers", deadline)
-                self._wait_for(self._check_api, "api", deadline)
+                waits += [("workers", self._workers_said_ready), ("api", self._check_api)]
+            for name, check in waits:
+                self._wait_for(check, name, deadline)
+                self.timings[name] = time.monotonic() - began
+                if name == "postgres" and not self.with_api:
+                    self._migrate()
             if self.supervise:
                 self.supervisor = Supervisor(
                     lambda: [*self.services.values(), *self.workers], self.dir / "logs" / "supervisor.log",
                     self._publish_restarts, self.restart_policy, self.echo).start()
+            self.timings["healthy"] = time.monotonic() - began
         except BaseException:
             self.stop()
             raise
@@ -389,34 +397,35 @@ class Stack:
         pgcluster.write_hba(pgdata, [str(i.network) for i in self.listen_on])
 
     def _define_services(self) -> None:
+        """Redis and the API; PostgreSQL's command needs the settings (its binaries), so it
+        is defined once the Python services are launched (_define_postgres)."""
         env, logs = self._process_env(), self.dir / "logs"
-        persistent = self.data_dir is not None
-        addresses = [LOOPBACK, *(str(i.ip) for i in self.listen_on)]
-        redis_args = ["redis-server", "--bind", *addresses, "--port", str(self._ports["redis"]),
+        redis_args = ["redis-server", "--bind", *self._addresses(), "--port", str(self._ports["redis"]),
                       "--dir", str(self.dir / "redis"), "--save", "",
-                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes",
+                      "--appendonly", "yes" if self.data_dir is not None else "no", "--protected-mode", "yes",
                       *(["--requirepass", self.redis_password] if self.redis_password else [])]
-        pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"],
-                                        self.dir / "pgsock", durable=persistent, addresses=addresses)
         self.services = {
             "redis": Service("redis", redis_args, logs / "redis.log", env),
-            # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
-            "postgres": Service("postgres", pg_args, logs / "postgres.log", env,
-                                stop_signal=signal.SIGINT),
-            "api": Service("api", [sys.executable, "-m", "uvicorn", "evalplatform.api.app:app",
-                                   "--host", "127.0.0.1", "--port", str(self._ports["api"]),
-                                   "--no-access-log", "--log-level", "warning",
-                                   # longer than a client's idle pooled connection usually waits
-                                   # (5 s by default: a poll every 5 s raced the close, and lost)
-                                   "--timeout-keep-alive", str(API_KEEP_ALIVE_S)],
+            # uvicorn serving evalplatform.api.app:app (stack_services says how, and why so)
+            "api": Service("api", [*SERVICES_MAIN, "api", str(self._ports["api"])],
                            logs / "api.log", env, cwd=str(PROJECT_ROOT), supervised=True),
         }
 
+    def _define_postgres(self) -> None:
+        pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"], self.dir / "pgsock",
+                                        durable=self.data_dir is not None, addresses=self._addresses())
+        # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
+        self.services["postgres"] = Service("postgres", pg_args, self.dir / "logs" / "postgres.log",
+                                            self._process_env(), stop_signal=signal.SIGINT)
+
+    def _addresses(self) -> list[str]:
+        return [LOOPBACK, *(str(i.ip) for i in self.listen_on)]
+
     def _worker_service(self, index: int) -> Service:
-        """A Celery worker (stack_worker: Celery's worker without its command line). Its
-        concurrency is the settings' (EVALPLATFORM_WORKER_CONCURRENCY), which it reads from
-        the environment the stack gives it, like every other setting."""
-        argv = [sys.executable, "-m", "evalplatform.stack_worker", f"worker{index}@%h", "--loglevel", "INFO"]
+        """A Celery worker (see stack_services). Its concurrency is the settings'
+        (EVALPLATFORM_WORKER_CONCURRENCY), read from the environment the stack gives it,
+        like every other setting."""
+        argv = [*SERVICES_MAIN, "worker", f"worker{index}@%h", "--loglevel", "INFO"]
         return Service(f"worker{index}", argv, self.dir / "logs" / f"worker{index}.log",
                        self._process_env(), cwd=str(PROJECT_ROOT), supervised=True)
 

@@ -92,7 +92,7 @@ class Readiness:
     service finds in NOTIFY_SOCKET and to which it sends READY=1 once it serves.
 
     PostgreSQL built with systemd support does so by itself; the stack's Celery workers do
-    (evalplatform.stack_worker). A starter waits on the socket (wait()) instead of sleeping
+    (evalplatform.stack_services). A starter waits on the socket (wait()) instead of sleeping
     between polls, and learns of a worker's readiness without asking the API, whose health
     would otherwise be computed, and cached as degraded, while that worker still starts.
     A message is only a hint: each service's health is still its real check. The sender is

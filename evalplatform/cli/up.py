@@ -12,6 +12,7 @@ them and is a one-line error.
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import time
@@ -54,13 +55,21 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, _raise_stop)
     began = time.monotonic()
     try:
-        stack.start(timeout=args.timeout, while_starting=lambda: _check_settings(args.engine))
+        gc.disable()   # while the start imports (see stack_services): collections would find nothing
+        try:
+            stack.start(timeout=args.timeout, while_starting=lambda: _check_settings(args.engine))
+        finally:
+            gc.freeze()
+            gc.enable()
         shared = stack_file()
         shared.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         stack.write_env_file(shared)
         if args.env_file:
             stack.write_env_file(args.env_file, **({"host": str(stack.listen_on[0].ip)} if stack.listen_on else {}))
-        print(f"evalplatform up in {time.monotonic() - began:.2f}s (logs: {stack.dir}/logs)")
+        phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in stack.timings.items()
+                           if name != "healthy")
+        print(f"evalplatform up in {time.monotonic() - began:.2f}s "
+              f"(healthy: {phases}; logs: {stack.dir}/logs)")
         for key, value in stack.urls.items():
             print(f"{key}={value}")
         sys.stdout.flush()
