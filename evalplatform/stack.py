@@ -217,10 +217,10 @@ class Stack:
             self._ports = {"redis": free_port(), "postgres": free_port(), "api": free_port()}
             self._open_readiness()
             self._define_services()
+            if self.with_api:
+                self.services["api"].start()     # the longest to become ready: first
             for _ in range(self.worker_count if self.with_workers else 0):
                 self.start_worker()
-            if self.with_api:
-                self.services["api"].start()
             self.services["redis"].start()
             if while_starting is not None:
                 while_starting()
