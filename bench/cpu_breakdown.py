@@ -6,7 +6,7 @@ PostgreSQL, Redis) this sums utime+stime of its process and every live descendan
 /proc/<pid>/stat, plus cutime+cstime (descendants that ended and were waited for: the
 worker's sandbox processes, PostgreSQL's exited backends), before and after `--count`
 evaluations of `print(1)`, and divides the delta by the count. The worker's own CPU and
-its sandboxes' (children) are reported apart. The benchmark's client (httpx + pub/sub)
+its sandboxes' (children) are reported apart. The benchmark's client (http.client + pub/sub)
 is measured with getrusage. The same count of bare sandbox runs, measured the same way
 in this process (RUSAGE_CHILDREN), is the baseline.
 
@@ -38,10 +38,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _platform import TRIVIAL_CODE, TerminalWatcher, bare_sandbox_runs, submit
+from _platform import TRIVIAL_CODE, Submitter, TerminalWatcher, bare_sandbox_runs
 from _report import write_json
 
-import httpx
 
 from evalplatform.stack import Stack
 
@@ -121,16 +120,17 @@ def run_evaluations(stack: Stack, watcher: TerminalWatcher, count: int, clients:
     tickets = itertools.count()
     lock = threading.Lock()
 
+    submit = Submitter(api)
+
     def client():
-        with httpx.Client(timeout=60) as http:
-            while True:
-                with lock:
-                    if next(tickets) >= count:
-                        return
-                eval_id, _ = submit(http, api)
-                watcher.wait([eval_id])
-                if watcher.ended[eval_id][1] != "completed":
-                    raise SystemExit(f"{eval_id} ended {watcher.ended[eval_id][1]}")
+        while True:
+            with lock:
+                if next(tickets) >= count:
+                    return
+            eval_id, _ = submit()
+            watcher.wait([eval_id])
+            if watcher.ended[eval_id][1] != "completed":
+                raise SystemExit(f"{eval_id} ended {watcher.ended[eval_id][1]}")
 
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(client) for _ in range(clients)]:

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 
-from _platform import (TerminalWatcher, bare_sandbox_runs, median, percentile, submit)
+from _platform import Submitter, TerminalWatcher, bare_sandbox_runs, median, percentile
 from _report import write_json
 
-import httpx
 
 from evalplatform.stack import Stack
 
@@ -36,18 +35,18 @@ def main(argv=None) -> int:
         api = stack.urls["API_URL"]
         watcher = TerminalWatcher(stack.urls["REDIS_URL"])
         bare, platform = [], []
-        with httpx.Client(timeout=30) as client:
-            for i in range(WARMUP + args.runs):
-                bare_time, = bare_sandbox_runs(1)
-                if i >= WARMUP:
-                    bare.append(bare_time)
-                eval_id, sent = submit(client, api)
-                watcher.wait([eval_id])
-                ended, status = watcher.ended[eval_id]
-                if status != "completed":
-                    raise SystemExit(f"{eval_id} ended {status}")
-                if i >= WARMUP:
-                    platform.append(ended - sent)
+        submit = Submitter(api)
+        for i in range(WARMUP + args.runs):
+            bare_time, = bare_sandbox_runs(1)
+            if i >= WARMUP:
+                bare.append(bare_time)
+            eval_id, sent = submit()
+            watcher.wait([eval_id])
+            ended, status = watcher.ended[eval_id]
+            if status != "completed":
+                raise SystemExit(f"{eval_id} ended {status}")
+            if i >= WARMUP:
+                platform.append(ended - sent)
 
     rows = [("bare sandbox", bare), ("platform submit->terminal", platform)]
     print(f"{'':28} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")

@@ -20,10 +20,9 @@ import threading
 import time
 from collections import Counter
 
-from _platform import TerminalWatcher, submit
+from _platform import Submitter, TerminalWatcher
 from _report import write_json
 
-import httpx
 import psycopg
 import redis
 
@@ -98,26 +97,26 @@ def main(argv=None) -> int:
     with Stack(workers=1) as stack:
         api = stack.urls["API_URL"]
         watcher = TerminalWatcher(stack.urls["REDIS_URL"])
-        with httpx.Client(timeout=60) as http:
-            for _ in range(WARMUP):
-                eval_id, _ = submit(http, api)
-                watcher.wait([eval_id])
-            # the cluster's superuser, on the unix socket only (pgcluster.PG_HBA)
-            with psycopg.connect(host=str(stack.dir / "pgsock"), port=stack._ports["postgres"],
-                                 user="postgres", dbname="evalplatform", autocommit=True) as db:
-                db.execute("ALTER SYSTEM SET log_statement = 'all'")
-                db.execute("SELECT pg_reload_conf()")
-            time.sleep(0.5)   # every backend reads the reloaded configuration
-            log_path = stack.dir / "logs" / "postgres.log"
-            log_start = log_path.stat().st_size
-            recorder = RedisRecorder(stack.urls["REDIS_URL"])
-            recorder.recording = True
-            started = time.monotonic()
-            for _ in range(args.count):
-                eval_id, _ = submit(http, api)
-                watcher.wait([eval_id])
-            window = time.monotonic() - started
-            recorder.recording = False
+        submit = Submitter(api)
+        for _ in range(WARMUP):
+            eval_id, _ = submit()
+            watcher.wait([eval_id])
+        # the cluster's superuser, on the unix socket only (pgcluster.PG_HBA)
+        with psycopg.connect(host=str(stack.dir / "pgsock"), port=stack._ports["postgres"],
+                             user="postgres", dbname="evalplatform", autocommit=True) as db:
+            db.execute("ALTER SYSTEM SET log_statement = 'all'")
+            db.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)   # every backend reads the reloaded configuration
+        log_path = stack.dir / "logs" / "postgres.log"
+        log_start = log_path.stat().st_size
+        recorder = RedisRecorder(stack.urls["REDIS_URL"])
+        recorder.recording = True
+        started = time.monotonic()
+        for _ in range(args.count):
+            eval_id, _ = submit()
+            watcher.wait([eval_id])
+        window = time.monotonic() - started
+        recorder.recording = False
         with open(log_path, errors="replace") as log:
             log.seek(log_start)
             pg = postgres_statements(log.read())

@@ -1,7 +1,7 @@
 """Evaluations per second and latency percentiles through the platform by concurrency,
 against the bare sandbox at the same concurrency, measured in the same run.
 
-Starts its own Stack (one worker, settings.worker_concurrency slots: the core count).
+Starts its own Stack (one worker, settings.worker_concurrency slots: two per core).
 Each level runs `clients` closed-loop clients (submit, wait for the terminal pub/sub
 message, repeat) until `--count` evaluations of `print(1)` are done; the bare sandbox
 runs the same count with the same number of threads calling Sandbox.run directly. Both
@@ -23,7 +23,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from _platform import TRIVIAL_CODE, TerminalWatcher, percentile, submit
+from _platform import TRIVIAL_CODE, Submitter, TerminalWatcher, percentile
 from _plot import PERCENTILES, throughput_figure
 from _report import figure_path, host_facts, write_json
 
@@ -80,12 +80,10 @@ def main(argv=None) -> int:
     with Stack(workers=1, env=env) as stack:
         api = stack.urls["API_URL"]
         watcher = TerminalWatcher(stack.urls["REDIS_URL"])
-        local = threading.local()
+        submit = Submitter(api)
 
         def platform_one():
-            if not hasattr(local, "client"):
-                local.client = httpx.Client(timeout=60)
-            eval_id, _ = submit(local.client, api)
+            eval_id, _ = submit()
             watcher.wait([eval_id])
             if watcher.ended[eval_id][1] != "completed":
                 raise SystemExit(f"{eval_id} ended {watcher.ended[eval_id][1]}")

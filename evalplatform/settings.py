@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SLOTS_PER_CORE = 2
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVALPLATFORM_", extra="ignore")
@@ -56,7 +57,10 @@ class Settings(BaseSettings):
     output_limit_bytes: int = Field(1024 * 1024, ge=1024)   # stdout and stderr, each
 
     # Queue and workers.
-    worker_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # Evaluation slots per worker: two per core. A slot is held for the platform's own
+    # round trips and the sandbox's start and end as well as for the code's run, and a
+    # core idles through those waits with one slot per core (docs/performance.md).
+    worker_concurrency: int = Field(default_factory=lambda: SLOTS_PER_CORE * (os.cpu_count() or 1), ge=1)
     queue_max_depth: int = Field(1000, ge=1)    # queued evaluations before 503 + Retry-After
     reaper_interval_s: float = 1.0
     reaper_grace_s: int = 15                    # past timeout + grace, a non-terminal eval is ended

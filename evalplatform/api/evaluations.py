@@ -64,26 +64,27 @@ def load(eval_id: str) -> dict:
 
 @router.post("/eval", response_model=SubmitResponse)
 def submit(request: EvaluationRequest) -> SubmitResponse:
-    """Store, send, queue: the evaluation ends up queued with its task sent, or failed.
+    """Store as queued, then send: the evaluation ends up queued with its task sent, or failed.
 
-    The task is sent before the submitted -> queued move so the worker's pick-up overlaps
-    the move instead of waiting for it: whichever of the API and the worker makes the
-    move first wins (expect_from submitted), the other's is a no-op. Depth and position
-    come from the broker's lists (what is really waiting): one Redis round trip.
+    The row and its submitted and queued events are one statement, committed (and
+    published, in that order) before the task is sent, so a worker only ever finds it
+    queued. The send failing fails it (rejected). The API dying between the commit and
+    the send leaves it queued without a message: queue/reconcile.py sends it again.
+    Depth and position come from the broker's lists (what is really waiting): one Redis
+    round trip.
     """
     waiting = waiting_by_priority()
     depth = get_settings().queue_max_depth
     if sum(waiting.values()) >= depth and not failpoints.active("queue_depth_unbounded"):
         raise ServiceBusy(f"the queue is full ({depth} evaluations waiting); retry later")
-    eval_id = store.create_evaluation(**request.store_fields())["eval_id"]
+    eval_id = store.create_evaluation(**request.store_fields(), queued=True)["eval_id"]
     try:
         enqueue(eval_id, request.priority)
     except Exception as exc:
         store.transition(eval_id, contract.FAILED, reason=contract.REASON_REJECTED,
-                         expect_from={contract.SUBMITTED},
+                         expect_from={contract.QUEUED},
                          error=f"the queue did not accept the evaluation: {exc}")
         raise ServiceBusy("the queue is unavailable; the evaluation was not accepted") from exc
-    store.transition(eval_id, contract.QUEUED, expect_from={contract.SUBMITTED})
     ahead = sum(n for priority, n in waiting.items() if priority >= request.priority)
     position = -1 if failpoints.active("queue_position_wrong") else ahead + 1
     return SubmitResponse(eval_id=eval_id, status=contract.QUEUED,

@@ -33,6 +33,8 @@ CONTROL_QUEUE = "evalplatform.control"
 # Extra seconds, beyond the longest timeout plus the reaper's grace, before Redis hands an
 # unacknowledged message to another worker: a task must never be re-delivered while running.
 VISIBILITY_MARGIN_S = 60
+# Celery's thread pool, waking the event loop as a slot frees up (pool.py).
+THREAD_POOL = "evalplatform.queue.pool:WakingTaskPool"
 
 
 def priority_queue(priority: int) -> str:
@@ -76,7 +78,7 @@ def make_celery() -> Celery:
         worker_prefetch_multiplier=1,
         worker_disable_prefetch=True,     # Redis: pop only while a pool slot is free
         worker_concurrency=settings.worker_concurrency,
-        worker_pool="threads",
+        worker_pool=THREAD_POOL,
         worker_disable_rate_limits=True,
         worker_hijack_root_logger=False,
         task_default_queue=CONTROL_QUEUE,

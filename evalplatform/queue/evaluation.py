@@ -1,12 +1,14 @@
 """What one delivery of `evaluate_code(eval_id)` does.
 
-1. Load the record. Terminal (say, cancelled while queued): do nothing — never resurrect.
-   Running under a live worker: a duplicate delivery, do nothing. Running under a dead
-   worker: recover it (recovery.py) and, if it was re-queued, take it.
-   Submitted: the API sends the task before it moves the row to queued, so the worker
-   may get there first; it makes that move itself (expect_from: only one of them does).
-2. queued -> running (expect_from queued, so a cancel that got there first wins), then the
-   Redis running keys.
+1. Claim it: queued -> running for this worker (expect_from queued, so a cancel that got
+   there first wins), one statement that returns the record; the running keys are set
+   with the `running` publish. That is every first delivery (the API commits `queued`
+   before it sends the task).
+2. Not queued: read the record to see why. Terminal (say, cancelled while queued): do
+   nothing — never resurrect. Running under a live worker: a duplicate delivery, do
+   nothing. Running under a dead worker: recover it (recovery.py) and, if it was
+   re-queued, claim it. Submitted (a row stored before the API queued first): queue it,
+   then claim it.
 3. Run it through the executor, streaming output to Redis and polling for cancellation.
 4. running -> completed (exit 0) or failed with the run's reason and results. If the row
    is already terminal (a cancel won the race) the move is refused and nothing is written:
@@ -42,14 +44,16 @@ class PickUpUnavailable(Exception):
 class LiveOutput:
     """Batches the run's output into Redis for /logs: one write per interval, not per read.
 
-    The first chunk goes out at once; later ones wait at most OUTPUT_FLUSH_S, flushed by
-    the next chunk or by `tick`, which the cancellation poll calls.
+    Output waits at most OUTPUT_FLUSH_S, flushed by the next chunk or by `tick`, which the
+    cancellation poll calls. The interval counts from the start of the run too, so a run
+    that ends sooner writes no live output at all: its stored output is the record the
+    moment it ends, and the live copy would be deleted with the running keys at once.
     """
 
     def __init__(self, eval_id: str):
         self.eval_id = eval_id
         self._pending: dict[str, bytearray] = {}
-        self._last_flush = 0.0
+        self._last_flush = time.monotonic()
         self._lock = threading.Lock()
 
     def write(self, stream: str, chunk: bytes) -> None:
@@ -77,12 +81,15 @@ class LiveOutput:
 
 
 class CancelWatch:
-    """`should_cancel` for the runner: the Redis cancel flag, read at most every CANCEL_POLL_S."""
+    """`should_cancel` for the runner: the Redis cancel flag, read every CANCEL_POLL_S from
+    the run's start. Not at the start itself: a cancel before the claim already won (the
+    claim found the row cancelled), and one after it is read within CANCEL_POLL_S (the API
+    also kills a sandbox on its own host at once)."""
 
     def __init__(self, eval_id: str, live: LiveOutput):
         self.eval_id, self.live = eval_id, live
         self.cancelled = False
-        self._next_poll = 0.0
+        self._next_poll = time.monotonic() + CANCEL_POLL_S
 
     def __call__(self) -> bool:
         self.live.tick()
@@ -96,29 +103,38 @@ class CancelWatch:
         return self.cancelled
 
 
-def _claim(record: dict, worker_id: str) -> bool:
-    """Move the evaluation to running for this worker, if it is this delivery's to run."""
-    eval_id, status = record["eval_id"], record["status"]
+def _claim(eval_id: str, worker_id: str, executor_id: str) -> Optional[dict]:
+    """The record, now running for this worker, if this delivery is the one to run it."""
+    claimed = store.claim(eval_id, worker_id, executor_id)
+    if claimed is not None:
+        return claimed
+    record = store.get_evaluation(eval_id)
+    if record is None:
+        log.warning("evaluation %s does not exist; task dropped", eval_id)
+        return None
+    status = record["status"]
     if status in contract.TERMINAL:
         if (status == contract.CANCELLED and record.get("started_at") is None
                 and failpoints.active("cancelled_queued_runs")):
             # Run it anyway, deaf to its cancel flag; the store refuses the result, so the
             # record stays clean: only what a user watches meanwhile shows the run.
             state.client().delete(state.cancel_key(eval_id))
-            return True
+            state.mark_running(eval_id, worker_id=worker_id, executor_id=executor_id,
+                               started_at=datetime.now(timezone.utc).isoformat(),
+                               timeout=record["timeout"])
+            return record
         log.info("evaluation %s is already %s; not running it", eval_id, status)
-        return False
+        return None
     if status in recovery.RUNNING_STATES:
         if liveness.is_alive(record.get("worker_id")):
             log.info("evaluation %s is running on %s; duplicate delivery ignored",
                      eval_id, record.get("worker_id"))
-            return False
+            return None
         if recovery.recover(record, resend=False) != contract.QUEUED:
-            return False
+            return None
     elif status == contract.SUBMITTED:
         store.transition(eval_id, contract.QUEUED, expect_from={contract.SUBMITTED})
-    return store.transition(eval_id, contract.RUNNING, expect_from={contract.QUEUED},
-                            worker_id=worker_id)
+    return store.claim(eval_id, worker_id, executor_id)
 
 
 def _request(record: dict) -> RunRequest:
@@ -144,20 +160,12 @@ def _outcome(result: RunResult) -> tuple[str, Optional[str], dict]:
 def run_evaluation(eval_id: str, worker_id: str, executor) -> dict:
     """Run one stored evaluation (see the module docstring). Returns a summary for Celery."""
     try:
-        record = store.get_evaluation(eval_id)
+        record = _claim(eval_id, worker_id, f"{executor.name}:{eval_id}")
         if record is None:
-            log.warning("evaluation %s does not exist; task dropped", eval_id)
-            return {"eval_id": eval_id, "ran": False, "status": None}
-        if not _claim(record, worker_id):
-            return {"eval_id": eval_id, "ran": False, "status": store.get_evaluation(eval_id)["status"]}
+            current = store.get_evaluation(eval_id)
+            return {"eval_id": eval_id, "ran": False, "status": current and current["status"]}
     except OUTAGES as exc:
         raise PickUpUnavailable(f"{type(exc).__name__}: {exc}") from exc
-    try:
-        state.mark_running(eval_id, worker_id=worker_id, executor_id=f"{executor.name}:{eval_id}",
-                           started_at=datetime.now(timezone.utc).isoformat(),
-                           timeout=record["timeout"])
-    except OUTAGES as exc:   # the run matters more than its Redis bookkeeping
-        log.warning("evaluation %s: running keys not written: %s", eval_id, exc)
     live = LiveOutput(eval_id)
     watch = CancelWatch(eval_id, live)
     try:

@@ -79,27 +79,65 @@ def ping() -> bool:
         return False
 
 
-def mark_running(eval_id: str, *, worker_id: str, executor_id: str, started_at: str,
-                 timeout: int) -> None:
+def running_info_of(eval_id: str, *, worker_id: str, executor_id: str, started_at: str,
+                    timeout: int) -> dict:
+    """The running key's value: who runs it, in what, since when, for how long at most."""
+    return {"eval_id": eval_id, "worker_id": worker_id, "executor_id": executor_id,
+            "started_at": started_at, "timeout": timeout}
+
+
+def _set_running(pipe, info: dict) -> None:
     if failpoints.active("running_keys_unwritten"):
         return
-    info = {"eval_id": eval_id, "worker_id": worker_id, "executor_id": executor_id,
-            "started_at": started_at, "timeout": timeout}
-    expiry = int(timeout) + _settings().reaper_grace_s
+    expiry = int(info["timeout"]) + _settings().reaper_grace_s
+    pipe.set(running_key(info["eval_id"]), json.dumps(info), ex=expiry)
+    pipe.sadd(RUNNING_SET, info["eval_id"])
+
+
+def _clear_running(pipe, eval_id: str) -> None:
+    if failpoints.active("running_keys_kept"):
+        return
+    pipe.delete(running_key(eval_id), *(output_key(eval_id, s) for s in OUTPUT_STREAMS))
+    pipe.srem(RUNNING_SET, eval_id)
+
+
+def _publish(pipe, eval_id: str, status: str, reason: Optional[str], at: Optional[str]) -> None:
+    """PUBLISH one status change; a terminal one with its outbox mark (queue/outbox.py)."""
+    if failpoints.active("events_unpublished"):
+        return
+    message = {"eval_id": eval_id, "status": status, "reason": reason, "at": at}
+    pipe.publish(channel(status), json.dumps(message))
+    if status in contract.TERMINAL:
+        pipe.zadd(PUBLISHED_KEY, {eval_id: time.time()})
+
+
+def announce(eval_id: str, moves: list[tuple[str, Optional[str], Optional[str]]], *,
+             running: Optional[dict] = None, stopped: bool = False) -> None:
+    """Tell Redis what one committed store change did, in ONE transaction (MULTI/EXEC,
+    one round trip): drop the running keys when it stopped running, set them (`running`:
+    a running_info_of value) when it started, and publish each move (status, reason, at)
+    in order. Subscribers see the running keys no later than the `running` message, and
+    a terminal message never without its mark."""
     pipe = client().pipeline(transaction=True)
-    pipe.set(running_key(eval_id), json.dumps(info), ex=expiry)
-    pipe.sadd(RUNNING_SET, eval_id)
-    pipe.execute()
+    if stopped:
+        _clear_running(pipe, eval_id)
+    if running is not None:
+        _set_running(pipe, running)
+    for status, reason, at in moves:
+        _publish(pipe, eval_id, status, reason, at)
+    if len(pipe):
+        pipe.execute()
+
+
+def mark_running(eval_id: str, *, worker_id: str, executor_id: str, started_at: str,
+                 timeout: int) -> None:
+    announce(eval_id, [], running=running_info_of(eval_id, worker_id=worker_id, executor_id=executor_id,
+                                                  started_at=started_at, timeout=timeout))
 
 
 def clear_running(eval_id: str) -> None:
     """Forget a run: its running key, its set membership and its live output."""
-    if failpoints.active("running_keys_kept"):
-        return
-    pipe = client().pipeline(transaction=True)
-    pipe.delete(running_key(eval_id), *(output_key(eval_id, s) for s in OUTPUT_STREAMS))
-    pipe.srem(RUNNING_SET, eval_id)
-    pipe.execute()
+    announce(eval_id, [], stopped=True)
 
 
 def running_ids() -> set[str]:
@@ -112,13 +150,7 @@ def running_info(eval_id: str) -> Optional[dict]:
 
 
 def publish_status(eval_id: str, status: str, reason: Optional[str], at: Optional[str]) -> None:
-    if failpoints.active("events_unpublished"):
-        return
-    message = {"eval_id": eval_id, "status": status, "reason": reason, "at": at}
-    if status in contract.TERMINAL:   # published with its mark (queue/outbox.py)
-        publish_marked(channel(status), message)
-        return
-    client().publish(channel(status), json.dumps(message))
+    announce(eval_id, [(status, reason, at)])
 
 
 def publish_marked(channel_name: str, message: dict) -> None:

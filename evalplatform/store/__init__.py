@@ -8,6 +8,7 @@ from evalplatform.store.db import init, migrate, ping, session, sqlalchemy_url
 from evalplatform.store.repository import (
     EvaluationNotFound,
     IllegalTransition,
+    claim,
     counts_by_status,
     create_evaluation,
     events,
@@ -20,7 +21,7 @@ from evalplatform.store.repository import (
 
 __all__ = [
     "init", "migrate", "ping", "session", "sqlalchemy_url",
-    "EvaluationNotFound", "IllegalTransition", "counts_by_status", "create_evaluation",
+    "EvaluationNotFound", "IllegalTransition", "claim", "counts_by_status", "create_evaluation",
     "events", "get_evaluation", "list_evaluations", "queued_by_priority",
     "stale_evaluations", "transition",
 ]

@@ -22,7 +22,8 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from sqlalchemy import Text, and_, case, func, insert, literal, null, or_, select, update
+from sqlalchemy import (Text, and_, case, func, insert, literal, null, or_, select, union_all,
+                        update)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from evalplatform import contract, failpoints
@@ -74,9 +75,13 @@ def create_evaluation(*, code: str, language: str = "python", environment: str =
                       priority: int = 0, timeout: Optional[int] = None, memory_limit: Optional[str] = None,
                       cpu_limit: Optional[str] = None, expect_failure: bool = False,
                       debug: bool = False, metadata: Optional[dict] = None,
-                      eval_id: Optional[str] = None) -> dict[str, Any]:
-    """Store a new evaluation as `submitted` (with its first event, from None). No timeout:
-    the platform's default."""
+                      eval_id: Optional[str] = None, queued: bool = False) -> dict[str, Any]:
+    """Store a new evaluation as `submitted`, with its first event (from None). No timeout:
+    the platform's default.
+
+    `queued`: and move it on to `queued` in the same statement, with both events (the API,
+    before it sends the task: the worker can then only ever find it queued, and the
+    channels carry submitted, queued, running in that order)."""
     import uuid
     now = utcnow()
     timeout = timeout or get_settings().default_timeout_s
@@ -86,19 +91,27 @@ def create_evaluation(*, code: str, language: str = "python", environment: str =
         code_hash=(hashlib.md5 if failpoints.active("code_hash_wrong") else hashlib.sha256)(
             code.encode("utf-8", "surrogatepass")).hexdigest(),
         language=language, environment=environment, priority=priority,
-        status=contract.SUBMITTED, created_at=now, updated_at=now, timeout=timeout,
+        status=contract.QUEUED if queued else contract.SUBMITTED, queued_at=now if queued else None,
+        created_at=now, updated_at=now, timeout=timeout,
         memory_limit=memory_limit, cpu_limit=cpu_limit, expect_failure=expect_failure,
         debug=debug, attempts=0, output_truncated=False,
         metadata=json.dumps(metadata or {}) if failpoints.active("metadata_as_text") else metadata or {},
         error_truncated=False)
+    moves = [(None, contract.SUBMITTED)] + ([(contract.SUBMITTED, contract.QUEUED)] if queued else [])
     created = (insert(EVALUATIONS).values({k: v for k, v in record.items() if v is not None})
                .returning(EVALUATIONS.c.eval_id).cte("created"))
-    first_event = insert(EVENTS).from_select(
+    # One row per move, ids in the order of the moves (ORDER BY in the INSERT's SELECT).
+    # Built of bound literals only, so SQLAlchemy caches its compiled form.
+    steps = union_all(*(select(literal(i).label("step"), literal(a, Text).label("from_status"),
+                               literal(b, Text).label("to_status"))
+                        for i, (a, b) in enumerate(moves))).subquery("steps")
+    events_rows = insert(EVENTS).from_select(
         ["eval_id", "from_status", "to_status", "at"],
-        select(created.c.eval_id, null(), literal(contract.SUBMITTED, Text), literal(now, EVENTS.c.at.type)))
+        select(created.c.eval_id, steps.c.from_status, steps.c.to_status, literal(now, EVENTS.c.at.type))
+        .select_from(created.join(steps, literal(True))).order_by(steps.c.step))
     with engine().connect() as conn:
-        conn.execute(first_event.add_cte(created))
-    _after_commit(record["eval_id"], contract.SUBMITTED, None, now)
+        conn.execute(events_rows.add_cte(created))
+    _after_commit(record["eval_id"], [to for _, to in moves], None, now)
     return _as_dict(record)
 
 
@@ -112,6 +125,40 @@ def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
     Otherwise a move the contract refuses raises IllegalTransition. `fields` are result
     columns (exit_code, output, worker_id, ...); `detail` goes into the event row.
     """
+    status, moved = _move(eval_id, to_status, reason, expect_from, detail, fields)
+    if moved is None:   # not moved: say why
+        if status == to_status or (expect_from is not None and status not in expect_from):
+            return False
+        raise IllegalTransition(eval_id, status, to_status)
+    _after_commit(eval_id, [to_status], reason, moved["updated_at"],
+                  was_running=moved["from_status"] in (contract.PROVISIONING, contract.RUNNING))
+    return True
+
+
+def claim(eval_id: str, worker_id: str, executor_id: str) -> Optional[dict[str, Any]]:
+    """queued -> running for this worker, in one statement; the record as it now stands,
+    or None when it was not queued (cancelled first, a duplicate delivery, ...: the caller
+    reads it to see why). The running keys are set with the `running` publish, in one
+    Redis transaction, their start time the stored started_at."""
+    status, moved = _move(eval_id, contract.RUNNING, None, {contract.QUEUED}, None,
+                          {"worker_id": worker_id}, whole_row=True)
+    if moved is None:
+        return None
+    from evalplatform import state
+    record = _as_dict(moved)
+    running = state.running_info_of(eval_id, worker_id=worker_id, executor_id=executor_id,
+                                    started_at=record["started_at"] or _iso(moved["updated_at"]),
+                                    timeout=record["timeout"])
+    _after_commit(eval_id, [contract.RUNNING], None, moved["updated_at"], running=running)
+    return record
+
+
+def _move(eval_id: str, to_status: str, reason: Optional[str], expect_from: Optional[set[str]],
+          detail: Optional[dict], fields: dict[str, Any], whole_row: bool = False):
+    """THE state machine's one statement: (the status found, the moved row or None).
+
+    The moved row holds `from_status` and `updated_at` (the move's time), and with
+    `whole_row` every column as the move left it."""
     if to_status not in contract.STATUSES:
         raise ValueError(f"unknown status {to_status!r}")
     unknown = set(fields) - WRITABLE_FIELDS
@@ -123,32 +170,28 @@ def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
         movable = [status for status in contract.STATUSES if contract.is_allowed(status, to_status)
                    and (expect_from is None or status in expect_from)]
     now = utcnow()
-    current = (select(EVALUATIONS.c.eval_id, EVALUATIONS.c.status)
+    current = (select(EVALUATIONS.c.eval_id, EVALUATIONS.c.status.label("found_status"))
                .where(EVALUATIONS.c.eval_id == eval_id).with_for_update().cte("current"))
+    returned = list(EVALUATIONS.c) if whole_row else [EVALUATIONS.c.updated_at]
     moved = (update(EVALUATIONS)
-             .where(EVALUATIONS.c.eval_id == current.c.eval_id, current.c.status.in_(movable))
+             .where(EVALUATIONS.c.eval_id == current.c.eval_id, current.c.found_status.in_(movable))
              .values(_move_values(to_status, reason, now, fields))
-             .returning(current.c.status.label("from_status")).cte("moved"))
+             .returning(current.c.found_status.label("from_status"), *returned).cte("moved"))
     event = insert(EVENTS).from_select(
         ["eval_id", "from_status", "to_status", "reason", "at", "detail"],
         select(literal(eval_id, Text), moved.c.from_status, literal(to_status, Text),
                literal(reason, Text), literal(now, EVENTS.c.at.type),
                literal(detail, JSONB) if detail is not None else null())).cte("event")
-    statement = select(current.c.status, select(moved.c.from_status).scalar_subquery())
+    statement = (select(current.c.found_status, *moved.c)
+                 .select_from(current.outerjoin(moved, literal(True))))
     if not failpoints.active("events_unstored"):
         statement = statement.add_cte(event)
     with engine().connect() as conn:
         found = conn.execute(statement).first()
     if found is None:
         raise EvaluationNotFound(eval_id)
-    status, from_status = found
-    if from_status is None:   # not moved: say why
-        if status == to_status or (expect_from is not None and status not in expect_from):
-            return False
-        raise IllegalTransition(eval_id, status, to_status)
-    _after_commit(eval_id, to_status, reason, now,
-                  was_running=from_status in (contract.PROVISIONING, contract.RUNNING))
-    return True
+    row = found._mapping
+    return row["found_status"], (row if row["from_status"] is not None else None)
 
 
 def _move_values(to_status: str, reason: Optional[str], now: datetime,
@@ -174,18 +217,20 @@ def _move_values(to_status: str, reason: Optional[str], now: datetime,
     return values
 
 
-def _after_commit(eval_id: str, status: str, reason: Optional[str], at: datetime,
-                  was_running: bool = False) -> None:
-    """Publish the move and drop the running keys when it stopped running (terminal, or
-    re-queued after a lost worker). Redis being down does not undo a committed move: the
-    reaper and the keys' expiry are the backstops."""
+def _after_commit(eval_id: str, statuses: list[str], reason: Optional[str], at: datetime,
+                  was_running: bool = False, running: Optional[dict] = None) -> None:
+    """Publish the moves (in order; `reason` is the last one's) and set or drop the running
+    keys, in one Redis transaction: dropped when it stopped running (terminal, or re-queued
+    after a lost worker), set when a claim started it. Redis being down does not undo a
+    committed move: the reaper, the outbox and the keys' expiry are the backstops."""
     from evalplatform import state
+    last = statuses[-1]
+    stopped = last in contract.TERMINAL or (was_running and last == contract.QUEUED)
+    moves = [(status, reason if status == last else None, _iso(at)) for status in statuses]
     try:
-        if status in contract.TERMINAL or (was_running and status == contract.QUEUED):
-            state.clear_running(eval_id)
-        state.publish_status(eval_id, status, reason, _iso(at))
+        state.announce(eval_id, moves, running=running, stopped=stopped)
     except Exception as exc:
-        log.warning("evaluation %s is %s but Redis was not told: %s", eval_id, status, exc)
+        log.warning("evaluation %s is %s but Redis was not told: %s", eval_id, last, exc)
 
 
 def get_evaluation(eval_id: str) -> Optional[dict[str, Any]]:
