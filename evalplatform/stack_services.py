@@ -11,8 +11,9 @@ differs, because a cold start is mostly these two processes importing on two cor
 - no `celery` command line, whose module imports every subcommand (amqp's REPL and
   prompt_toolkit among them), nor uvicorn's click command;
 - the cyclic garbage collector is off while the modules are imported (a fifth of their
-  import time goes to collections that find nothing), then on again, with what the
-  import made moved out of its sight (gc.freeze): it is kept for the process's life;
+  import time goes to collections that find nothing), until the service serves (the
+  worker consumes, the API's startup is done), then on again, with what the start made
+  moved out of its sight (gc.freeze): it is kept for the process's life;
 - the worker says READY=1 to the stack (supervise.Readiness) once it consumes (Celery's
   worker_ready: its control queue is listened to, so a ping is answered).
 """
@@ -62,12 +63,15 @@ def worker(hostname: str, loglevel: str) -> int:
 def api(port: int, log_level: str) -> int:
     import uvicorn
 
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)   # the app's lifespan: it imports too (migrations)
+            _started()
+
     config = uvicorn.Config("evalplatform.api.app:app", host="127.0.0.1", port=port,
                             access_log=False, log_level=log_level,
                             timeout_keep_alive=API_KEEP_ALIVE_S)
-    config.load()                 # imports the app
-    _started()
-    server = uvicorn.Server(config)
+    server = Server(config)
     try:
         server.run()
     except KeyboardInterrupt:
