@@ -97,6 +97,20 @@ def server_args(data: Path, port: int, socket_dir: Path, durable: bool,
     return as_postgres(args)
 
 
+PID_FILE_STATUS_LINE = 7   # postmaster.pid's 8th line: starting, ready, stopping (PostgreSQL >= 10)
+
+
+def server_says_ready(data: Path) -> bool:
+    """The postmaster of `data` says it accepts connections (what `pg_ctl -w` waits for).
+    A hint only, read before trying a connection: a file left by a killed server says
+    "ready" too until the new server rewrites it."""
+    try:
+        lines = (data / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) > PID_FILE_STATUS_LINE and lines[PID_FILE_STATUS_LINE].strip() == "ready"
+
+
 def write_hba(data: Path, networks: list[str]) -> None:
     """pg_hba.conf: PG_HBA, and the platform's role trusted from each of `networks` (the
     links a stack's `listen_on` serves: made by the operator or a test for its workers)."""

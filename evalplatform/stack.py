@@ -444,6 +444,10 @@ class Stack:
             return conn.recv(64).startswith(b"+PONG")
 
     def _check_postgres(self) -> bool:
+        """SELECT 1, once the postmaster says it is ready (pg_ctl -w's signal: the status
+        line of postmaster.pid): a connection tried earlier is CPU the start needs elsewhere."""
+        if not pgcluster.server_says_ready(self.dir / "pgdata"):
+            raise RuntimeError("postmaster.pid does not say ready yet")
         import psycopg
         with psycopg.connect(self.urls["DATABASE_URL"], connect_timeout=1) as conn:
             return conn.execute("SELECT 1").fetchone()[0] == 1
