@@ -1,8 +1,9 @@
 """The embedded stack: redis-server, PostgreSQL, N Celery workers and the API on loopback.
 
 It is what the acceptance suite and `python -m evalplatform up` run by default, so it
-has to start fast (< 3 s cold): PostgreSQL is copied from a pristine, migrated cluster
-made once (pgcluster.template), and every service starts at the same time. Each service
+has to start fast (the goal: 1 s cold, docs/performance.md): PostgreSQL is copied from a
+pristine, migrated cluster made once (pgcluster.template), every service starts at the
+same time, and the services say when they are ready (supervise.Readiness). Each service
 runs in its own process group (stop kills the whole group, so no backend or pool child
 survives) and, when started from the main thread, with a parent-death signal so a
 SIGKILLed parent leaves no daemon behind either.
@@ -193,10 +194,10 @@ class Stack:
     def start(self, timeout: float = 30, while_starting: Optional[Callable[[], object]] = None) -> "Stack":
         """Start every service at once and wait until all are healthy, or stop and raise.
 
-        The Python services (workers, API) take the longest to import, so they are
+        The Python services (API, workers) take the longest to import, so they are
         launched first, before this process does anything else that takes time, then
-        Redis; PostgreSQL's data is copied while they import, and it starts last. `while_starting`
-        (up's check of the settings) runs right after the launch, for the same reason;
+        Redis; PostgreSQL's data is copied while they import, and it starts last.
+        `while_starting` (up's check of the settings) runs right after the launch, for the same reason;
         what it raises stops the stack and comes out of start(). The API migrates the
         schema at its start (under an advisory lock); without an API the stack migrates it.
 
