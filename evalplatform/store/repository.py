@@ -20,10 +20,11 @@ import hashlib
 import json
 import logging
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Optional
 
-from sqlalchemy import (Text, and_, case, func, insert, literal, null, or_, select, union_all,
-                        update)
+from sqlalchemy import (Text, and_, bindparam, case, func, insert, literal, null, or_, select,
+                        union_all, update)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from evalplatform import contract, failpoints
@@ -98,21 +99,35 @@ def create_evaluation(*, code: str, language: str = "python", environment: str =
         metadata=json.dumps(metadata or {}) if failpoints.active("metadata_as_text") else metadata or {},
         error_truncated=False)
     moves = [(None, contract.SUBMITTED)] + ([(contract.SUBMITTED, contract.QUEUED)] if queued else [])
-    created = (insert(EVALUATIONS).values({k: v for k, v in record.items() if v is not None})
-               .returning(EVALUATIONS.c.eval_id).cte("created"))
-    # One row per move, ids in the order of the moves (ORDER BY in the INSERT's SELECT).
-    # Built of bound literals only, so SQLAlchemy caches its compiled form.
-    steps = union_all(*(select(literal(i).label("step"), literal(a, Text).label("from_status"),
-                               literal(b, Text).label("to_status"))
-                        for i, (a, b) in enumerate(moves))).subquery("steps")
-    events_rows = insert(EVENTS).from_select(
-        ["eval_id", "from_status", "to_status", "at"],
-        select(created.c.eval_id, steps.c.from_status, steps.c.to_status, literal(now, EVENTS.c.at.type))
-        .select_from(created.join(steps, literal(True))).order_by(steps.c.step))
+    given = {k: v for k, v in record.items() if v is not None}
     with engine().connect() as conn:
-        conn.execute(events_rows.add_cte(created))
+        conn.execute(_create_statement(tuple(given), len(moves)),
+                     {**{f"new_{k}": v for k, v in given.items()}, "new_now": now,
+                      **{f"new_from_{i}": a for i, (a, _) in enumerate(moves)},
+                      **{f"new_to_{i}": b for i, (_, b) in enumerate(moves)}})
     _after_commit(record["eval_id"], [to for _, to in moves], None, now)
     return _as_dict(record)
+
+
+@lru_cache(maxsize=64)
+def _create_statement(columns: tuple[str, ...], moves: int):
+    """The submission's statement for one set of given columns and number of moves, built
+    once with bound parameters (new_<column>, new_now, new_from_<i>, new_to_<i>): the row,
+    and one event per move, their ids in the order of the moves (ORDER BY in the INSERT's
+    SELECT)."""
+    created = (insert(EVALUATIONS)
+               .values({c: bindparam(f"new_{c}", type_=EVALUATIONS.c[c].type) for c in columns})
+               .returning(EVALUATIONS.c.eval_id).cte("created"))
+    steps = union_all(*(select(literal(i).label("step"),
+                               bindparam(f"new_from_{i}", type_=Text).label("from_status"),
+                               bindparam(f"new_to_{i}", type_=Text).label("to_status"))
+                        for i in range(moves))).subquery("steps")
+    events_rows = insert(EVENTS).from_select(
+        ["eval_id", "from_status", "to_status", "at"],
+        select(created.c.eval_id, steps.c.from_status, steps.c.to_status,
+               bindparam("new_now", type_=EVENTS.c.at.type))
+        .select_from(created.join(steps, literal(True))).order_by(steps.c.step))
+    return events_rows.add_cte(created)
 
 
 def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
@@ -169,33 +184,50 @@ def _move(eval_id: str, to_status: str, reason: Optional[str], expect_from: Opti
     else:
         movable = [status for status in contract.STATUSES if contract.is_allowed(status, to_status)
                    and (expect_from is None or status in expect_from)]
-    now = utcnow()
-    current = (select(EVALUATIONS.c.eval_id, EVALUATIONS.c.status.label("found_status"))
-               .where(EVALUATIONS.c.eval_id == eval_id).with_for_update().cte("current"))
-    returned = list(EVALUATIONS.c) if whole_row else [EVALUATIONS.c.updated_at]
-    moved = (update(EVALUATIONS)
-             .where(EVALUATIONS.c.eval_id == current.c.eval_id, current.c.found_status.in_(movable))
-             .values(_move_values(to_status, reason, now, fields))
-             .returning(current.c.found_status.label("from_status"), *returned).cte("moved"))
-    event = insert(EVENTS).from_select(
-        ["eval_id", "from_status", "to_status", "reason", "at", "detail"],
-        select(literal(eval_id, Text), moved.c.from_status, literal(to_status, Text),
-               literal(reason, Text), literal(now, EVENTS.c.at.type),
-               literal(detail, JSONB) if detail is not None else null())).cte("event")
-    statement = (select(current.c.found_status, *moved.c)
-                 .select_from(current.outerjoin(moved, literal(True))))
-    if not failpoints.active("events_unstored"):
-        statement = statement.add_cte(event)
+    statement = _move_statement(to_status, tuple(movable), tuple(sorted(fields)), whole_row,
+                                detail is not None, failpoints.active("events_unstored"),
+                                failpoints.active("started_at_unset"))
+    parameters = {"move_eval_id": eval_id, "move_now": utcnow(), "move_reason": reason,
+                  "move_detail": detail, **{f"move_{name}": value for name, value in fields.items()}}
     with engine().connect() as conn:
-        found = conn.execute(statement).first()
+        found = conn.execute(statement, parameters).first()
     if found is None:
         raise EvaluationNotFound(eval_id)
     row = found._mapping
     return row["found_status"], (row if row["from_status"] is not None else None)
 
 
-def _move_values(to_status: str, reason: Optional[str], now: datetime,
-                 fields: dict[str, Any]) -> dict[str, Any]:
+@lru_cache(maxsize=256)
+def _move_statement(to_status: str, movable: tuple[str, ...], field_names: tuple[str, ...],
+                    whole_row: bool, with_detail: bool, events_unstored: bool,
+                    started_at_unset: bool):
+    """The move's statement for one shape of move, built once: its values are bound
+    parameters (move_eval_id, move_now, move_reason, move_detail, move_<field>), so the
+    same object, whose SQLAlchemy cache key is memoized, serves every move of that shape.
+    (No parameter is named like a column: an UPDATE would take it as a value to SET.)"""
+    now = bindparam("move_now", type_=EVALUATIONS.c.updated_at.type)
+    reason = bindparam("move_reason", type_=Text)
+    current = (select(EVALUATIONS.c.eval_id, EVALUATIONS.c.status.label("found_status"))
+               .where(EVALUATIONS.c.eval_id == bindparam("move_eval_id", type_=Text))
+               .with_for_update().cte("current"))
+    returned = list(EVALUATIONS.c) if whole_row else [EVALUATIONS.c.updated_at]
+    fields = {name: bindparam(f"move_{name}", type_=EVALUATIONS.c[name].type) for name in field_names}
+    moved = (update(EVALUATIONS)
+             .where(EVALUATIONS.c.eval_id == current.c.eval_id, current.c.found_status.in_(movable))
+             .values(_move_values(to_status, reason, now, fields, started_at_unset))
+             .returning(current.c.found_status.label("from_status"), *returned).cte("moved"))
+    event = insert(EVENTS).from_select(
+        ["eval_id", "from_status", "to_status", "reason", "at", "detail"],
+        select(current.c.eval_id, moved.c.from_status, literal(to_status, Text), reason, now,
+               bindparam("move_detail", type_=JSONB) if with_detail else null())
+        .select_from(current.join(moved, literal(True)))).cte("event")
+    statement = (select(current.c.found_status, *moved.c)
+                 .select_from(current.outerjoin(moved, literal(True))))
+    return statement if events_unstored else statement.add_cte(event)
+
+
+def _move_values(to_status: str, reason, now, fields: dict[str, Any],
+                 started_at_unset: bool = False) -> dict[str, Any]:
     """The columns a move to `to_status` writes, as values or SQL on the row's current ones.
 
     queued: queued_at. provisioning/running: one attempt more when picked up from queued,
@@ -209,7 +241,7 @@ def _move_values(to_status: str, reason: Optional[str], now: datetime,
     elif to_status in (contract.PROVISIONING, contract.RUNNING):
         values["attempts"] = case((row.status == contract.QUEUED, func.coalesce(row.attempts, 0) + 1),
                                   else_=row.attempts)
-        if not failpoints.active("started_at_unset"):
+        if not started_at_unset:
             values["started_at"] = now if to_status == contract.RUNNING else func.coalesce(row.started_at, now)
     elif to_status in contract.TERMINAL:
         values["completed_at"] = now
@@ -253,6 +285,15 @@ def list_evaluations(status: Optional[str] = None, limit: int = 20,
                          .limit(limit).offset(offset)).mappings().all()
     items = [{k: _iso(v) if isinstance(v, datetime) else v for k, v in r.items()} for r in rows]
     return items, int(total or 0)
+
+
+def evaluations_in(statuses, limit: int) -> list[dict[str, Any]]:
+    """Whole records of the evaluations in `statuses`, oldest first, at most `limit`: one
+    statement, no count (for the reaper, which looks at every running one each second)."""
+    with engine().connect() as conn:
+        rows = conn.execute(select(EVALUATIONS).where(EVALUATIONS.c.status.in_(list(statuses)))
+                            .order_by(EVALUATIONS.c.created_at).limit(limit)).all()
+    return [_as_dict(r._mapping) for r in rows]
 
 
 def counts_by_status() -> dict[str, int]:

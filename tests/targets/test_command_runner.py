@@ -78,13 +78,27 @@ def test_bare_the_canaries_reach_the_code():
     assert verdict["blocked"] is False and "SUITE_CANARY_TOKEN" in verdict["detail"]["leaks"]["self"]
 
 
+# Probes each strong command must block and a bare run (as root, on the host) does not, with
+# their parameters: the network, the uid, the seccomp filter's io_uring, clone()-flag and
+# vsock rules, and the host's /proc and /sys (what the interpreter needs stays readable).
+CONTROLLED_PROBES = {
+    "net_interfaces": {}, "priv_not_root": {}, "seccomp_io_uring": {}, "seccomp_clone_flags": {}, "net_vsock": {},
+    "proc_host_facts": {"hidden": ["/proc/kallsyms", "/proc/iomem", "/proc/interrupts", "/proc/bus",
+                                   "/proc/sys/kernel/random/boot_id", "/sys/kernel", "/sys/class"],
+                        "visible": ["/proc/self/status", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat"]},
+}
+
+
 @pytest.mark.parametrize("name", sorted(STRONG))
 def test_a_strong_command_isolates_where_bare_does_not(name):
     strong, bare = CommandRunner(STRONG[name]), CommandRunner("env --", limits=SMALL_NET)
-    for probe in ("net_interfaces", "priv_not_root"):
-        assert probes.verdict(bare.run(probes.load(probe))["output"])["blocked"] is False, f"control {probe}"
-        verdict = probes.verdict(strong.run(probes.load(probe))["output"])
+    for probe, params in CONTROLLED_PROBES.items():
+        control = probes.verdict(bare.run(probes.load(probe, **params))["output"])
+        assert control["blocked"] is False, f"control {probe}: {control}"
+        verdict = probes.verdict(strong.run(probes.load(probe, **params))["output"])
         assert verdict["blocked"] is True, f"{name}: {probe}: {verdict}"
+        if probe == "proc_host_facts":
+            assert not verdict["detail"]["visible_missing"], f"{name} hid what the interpreter needs: {verdict}"
     assert leak_verdict(strong)["blocked"] is True
 
 

@@ -6,8 +6,9 @@ bwrap takes its seccomp filter on a file descriptor, which a plain command prefi
 hand it; this wrapper compiles the filter, drops to an unprivileged uid of its own, sets
 the memory (RLIMIT_AS), process and file-size limits, and execs bwrap unprivileged (a user
 namespace): every namespace unshared (network: only lo), a read-only /usr and nothing
-else of the host, a fresh tmpfs scratch as cwd and /tmp, the four harmless devices, an
-empty environment but PATH, HOME and LANG, no capabilities, no_new_privs, the filter.
+else of the host, a fresh /proc with the host's global files masked (policy.proc_masks),
+no /sys, a fresh tmpfs scratch as cwd and /tmp, the four harmless devices, an empty
+environment but PATH, HOME and LANG, no capabilities, no_new_privs, the filter.
 The code's argv follows `--`.
 
 Two options make it weak on purpose, for the suite's negative control (WEAK_BWRAP in
@@ -28,6 +29,14 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
 
 
 WEAKNESSES = ("--host-root", "--share-net")
+
+
+def proc_mask_args() -> list[str]:
+    """bwrap arguments masking the host's global files in the /proc just mounted."""
+    files, dirs = policy.proc_masks()
+    return ([a for f in files for a in ("--ro-bind", "/dev/null", f)]
+            + [a for d in dirs for a in ("--perms", "0555", "--size", str(policy.MASK_DIR_BYTES), "--tmpfs", d,
+                                         "--remount-ro", d)])
 
 
 def main(argv: list[str]) -> None:
@@ -56,7 +65,7 @@ def main(argv: list[str]) -> None:
     else:
         bwrap += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
                   "--symlink", "usr/lib64", "/lib64"]
-    bwrap += ["--proc", "/proc", "--tmpfs", "/dev"]
+    bwrap += ["--proc", "/proc", *proc_mask_args(), "--tmpfs", "/dev"]
     for device in DEVICES:
         bwrap += ["--dev-bind", device, device]
     if "--host-root" in weak:       # no /scratch to mount on in the host's read-only root: /tmp is it

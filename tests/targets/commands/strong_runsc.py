@@ -6,12 +6,14 @@ runsc runs OCI bundles, which a plain prefix cannot express; this wrapper writes
 the run's scratch (its cwd, removed by the suite's safety net afterwards) and execs
 `runsc run` on it: the ptrace platform, no network but gVisor's own lo, the host's
 cgroups left alone (--ignore-cgroups, so runsc, its gofer and Sentry stay in the net's
-cgroup), the spec's seccomp filter enforced on the program (--oci-seccomp), an empty
-read-only root with /usr bound read-only, tmpfs scratch and /tmp, an unprivileged uid,
-no capabilities, no_new_privs, and the memory, process and file-size rlimits.
+cgroup), the spec's seccomp filter enforced on the program (--oci-seccomp; policy's deny
+list, clone() namespace flags and AF_VSOCK), an empty read-only root with /usr bound
+read-only, tmpfs scratch and /tmp, gVisor's /sys hidden, an unprivileged uid, no
+capabilities, no_new_privs, and the memory, process and file-size rlimits.
 The code's argv follows `--`.
 """
 
+import errno
 import json
 import os
 import shutil
@@ -25,8 +27,11 @@ import policy  # noqa: E402
 MIB = 1024 * 1024
 # gVisor's own /dev also opens full, fuse, net/tun and pts/ptmx, and runsc ignores a mount
 # over /dev itself or /dev/pts: an empty read-only tmpfs over /dev/net, an unreadable empty
-# file bound over each of the others.
-MASKED_DIRS = ("/dev/net",)
+# file bound over each of the others. Its /sys is the Sentry's own, synthetic (CPUs, the
+# network devices, the cgroup mount point): an empty read-only tmpfs over it all, as the
+# other strong commands mount no /sys. Its /proc is synthetic too and has none of the
+# host's global files that policy.PROC_MASKED_FILES lists.
+MASKED_DIRS = ("/dev/net", "/sys")
 MASKED_FILES = ("/dev/full", "/dev/fuse", "/dev/pts/ptmx")
 MASK_NAME = "masked"
 FLAGS = ("--network=none", "--platform=ptrace", "--ignore-cgroups", "--oci-seccomp")
@@ -41,6 +46,24 @@ def masks(mask: str) -> list[dict]:
     dirs = [{"destination": d, "type": "tmpfs", "source": "tmpfs", "options": ["size=4k", "mode=0555", "ro"]}
             for d in MASKED_DIRS]
     return dirs + [{"destination": f, "type": "bind", "source": mask, "options": ["bind", "ro"]} for f in MASKED_FILES]
+
+
+def seccomp() -> dict:
+    """policy's filter as the spec's seccomp section, which runsc enforces in its Sentry.
+
+    Every rule answers EPERM: this runsc answers EPERM whatever errnoRet a rule names, so
+    clone3 cannot be given the ENOSYS that makes libc fall back to clone() (EPERM would
+    break every thread). It needs no rule: the Sentry does not implement clone3 and
+    answers ENOSYS itself."""
+    def eperm(names: list[str], *args: dict) -> dict:
+        return {"names": names, "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM, "args": list(args)}
+
+    rules = [eperm(list(policy.DENIED))]
+    rules += [eperm(["clone"], {"index": 0, "value": flag, "valueTwo": flag, "op": "SCMP_CMP_MASKED_EQ"})
+              for flag in policy.NAMESPACE_FLAGS.values()]
+    rules += [eperm(["socket"], {"index": 0, "value": family, "op": "SCMP_CMP_EQ"})
+              for family in policy.DENIED_FAMILIES.values()]
+    return {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": rules}
 
 
 def spec(memory_bytes: int, program: list[str], mask: str) -> dict:
@@ -59,8 +82,7 @@ def spec(memory_bytes: int, program: list[str], mask: str) -> dict:
         "mounts": [{"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro", "nosuid", "nodev"]},
                    _tmpfs("/scratch", "0700", uid), _tmpfs("/tmp", "1777", uid), *masks(mask)],
         "linux": {"namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
-                  "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
-                              "syscalls": [{"names": list(policy.DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}},
+                  "seccomp": seccomp()},
     }
 
 
