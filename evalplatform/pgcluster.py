@@ -111,6 +111,17 @@ def server_says_ready(data: Path) -> bool:
     return len(lines) > PID_FILE_STATUS_LINE and lines[PID_FILE_STATUS_LINE].strip() == "ready"
 
 
+def select_one(url: str, timeout_s: float = 1) -> bool:
+    """`SELECT 1` answered over `url` (libpq form), asked with psql; raises with psql's
+    message when the server did not answer."""
+    done = subprocess.run([str(pg_bin() / "psql"), "-X", "-A", "-t", "-w", "-c", "SELECT 1", url],
+                          capture_output=True, text=True, timeout=timeout_s + 4, cwd="/",
+                          env={**os.environ, "PGCONNECT_TIMEOUT": str(max(int(timeout_s), 1))})
+    if done.returncode != 0:
+        raise ClusterError(f"psql exited {done.returncode}: {done.stderr.strip()}")
+    return done.stdout.strip() == "1"
+
+
 def write_hba(data: Path, networks: list[str]) -> None:
     """pg_hba.conf: PG_HBA, and the platform's role trusted from each of `networks` (the
     links a stack's `listen_on` serves: made by the operator or a test for its workers)."""
