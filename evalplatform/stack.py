@@ -50,7 +50,8 @@ LOOPBACK = "127.0.0.1"
 # The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
 # both are the stack's own, never inherited (see Stack._process_env).
 STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
-                        "EVALPLATFORM_RESULT_BACKEND", "EVALPLATFORM_API_HOST", "EVALPLATFORM_API_PORT")
+                        "EVALPLATFORM_RESULT_BACKEND", "EVALPLATFORM_API_HOST", "EVALPLATFORM_API_PORT",
+                        "EVALPLATFORM_MIGRATE_ON_START")
 
 
 def _scratch_root() -> Optional[str]:
@@ -405,11 +406,16 @@ class Stack:
                       "--dir", str(self.dir / "redis"), "--save", "",
                       "--appendonly", "yes" if self.data_dir is not None else "no", "--protected-mode", "yes",
                       *(["--requirepass", self.redis_password] if self.redis_password else [])]
+        # A cluster about to be copied from the template is at this code's head already (the
+        # template is keyed by the migrations' hash): the API need not run Alembic, a third of
+        # a second of its start. A data dir's existing cluster may be older: it migrates.
+        fresh_cluster = not (self.dir / "pgdata" / "PG_VERSION").exists()
+        api_env = {**env, "EVALPLATFORM_MIGRATE_ON_START": "false" if fresh_cluster else "true"}
         self.services = {
             "redis": Service("redis", redis_args, logs / "redis.log", env),
             # uvicorn serving evalplatform.api.app:app (stack_services says how, and why so)
             "api": Service("api", [*SERVICES_MAIN, "api", str(self._ports["api"])],
-                           logs / "api.log", env, cwd=str(PROJECT_ROOT), supervised=True),
+                           logs / "api.log", api_env, cwd=str(PROJECT_ROOT), supervised=True),
         }
 
     def _define_postgres(self) -> None:
