@@ -1,7 +1,8 @@
 """Evaluations per second and latency percentiles through the platform by concurrency,
 against the bare sandbox at the same concurrency, measured in the same run.
 
-Starts its own Stack (one worker, settings.worker_concurrency slots: two per core).
+Starts its own Stack (`--workers` worker processes, default 1, each with
+settings.worker_concurrency slots: two per core, or `--slots` each).
 Each level runs `clients` closed-loop clients (submit, wait for the terminal pub/sub
 message, repeat) until `--count` evaluations of `print(1)` are done; the bare sandbox
 runs the same count with the same number of threads calling Sandbox.run directly. Both
@@ -12,7 +13,7 @@ Goals (issue 15): platform throughput >= 0.8x the bare sandbox's at 10 and 30 cl
 
 Writes reports/bench/throughput.json and reports/bench/throughput.png (matplotlib).
 
-    .venv/bin/python bench/throughput.py [--count 60] [--levels 1,10,30] [--slots N]
+    .venv/bin/python bench/throughput.py [--count 60] [--levels 1,10,30] [--workers N] [--slots N]
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--levels", default="1,10,30")
     parser.add_argument("--slots", type=int, default=None,
-                        help="worker slots (EVALPLATFORM_WORKER_CONCURRENCY); default: the settings'")
+                        help="slots per worker (EVALPLATFORM_WORKER_CONCURRENCY); default: the settings'")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes: the slots of one process share its interpreter lock")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
 
@@ -77,7 +80,7 @@ def main(argv=None) -> int:
         assert result.ok, result
 
     env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(args.slots)} if args.slots else None
-    with Stack(workers=1, env=env) as stack:
+    with Stack(workers=args.workers, env=env) as stack:
         api = stack.urls["API_URL"]
         watcher = TerminalWatcher(stack.urls["REDIS_URL"])
         submit = Submitter(api)
@@ -104,7 +107,7 @@ def main(argv=None) -> int:
                          "bare_latency_ms": _percentiles(bare_lat),
                          "platform_latency_ms": _percentiles(platform_lat)})
 
-    print(f"worker slots: {slots}; {args.count} evaluations of {TRIVIAL_CODE!r} per level")
+    print(f"worker processes: {args.workers}, slots in all: {slots}; {args.count} evaluations of {TRIVIAL_CODE!r} per level")
     print(f"{'clients':>8} {'bare/s':>8} {'platform/s':>11} {'ratio':>6}   "
           + "  ".join(f"{p} bare/platform ms" for p in PERCENTILES))
     for row in rows:
@@ -118,10 +121,10 @@ def main(argv=None) -> int:
             print(f"at {row['clients']} clients: {row['ratio']:.2f}x the bare sandbox, "
                   f"{verdict} the goal of {TARGET_RATIO}x")
     host = host_facts()
-    path = write_json("throughput", {"count": args.count, "slots": slots, "levels": rows,
+    path = write_json("throughput", {"count": args.count, "workers": args.workers, "slots": slots, "levels": rows,
                                      "goal_ratio": TARGET_RATIO})
     figure = throughput_figure(rows, figure_path("throughput"),
-                               f"print(1), {slots} worker slots, {host['cpus']} cpus, "
+                               f"print(1), {args.workers} worker(s), {slots} slots, {host['cpus']} cpus, "
                                f"load average {host['load_average'][0]:.1f} (shared host)")
     print(f"written: {path}, {figure}")
     return 0

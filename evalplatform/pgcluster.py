@@ -20,9 +20,6 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from evalplatform.settings import get_settings
-
-PG_BIN = Path(get_settings().pg_bin)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = Path(__file__).resolve().parent / "store" / "migrations"
 DB_ROLE = DB_NAME = "evalplatform"
@@ -34,6 +31,13 @@ PG_HBA = (
     f"local {DB_NAME} {DB_ROLE} trust\n"
     f"host {DB_NAME} {DB_ROLE} 127.0.0.1/32 trust\n"
 )
+
+
+def pg_bin() -> Path:
+    """PostgreSQL's binaries (settings.pg_bin). Read when needed, not at import: `up` imports
+    this module before it starts anything, and the settings' import is not free."""
+    from evalplatform.settings import get_settings
+    return Path(get_settings().pg_bin)
 
 
 class ClusterError(RuntimeError):
@@ -65,7 +69,7 @@ def postgres_can_reach(path: Path) -> bool:
 
 def run(argv: list[str], stdin: Optional[str] = None) -> None:
     """Run a setup command (as postgres for a PostgreSQL binary); raise with its output."""
-    if argv[0].startswith(str(PG_BIN)):
+    if argv[0].startswith(str(pg_bin())):
         argv = as_postgres(argv)
     done = subprocess.run(argv, input=stdin, capture_output=True, text=True, cwd="/")
     if done.returncode != 0:
@@ -80,7 +84,7 @@ def server_args(data: Path, port: int, socket_dir: Path, durable: bool,
     full page writes on. Otherwise all three are off: nothing of an ephemeral cluster is
     kept, so nothing is lost when a crash loses its last commits.
     """
-    args = [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
+    args = [str(pg_bin() / "postgres"), "-D", str(data), "-p", str(port),
             "-c", f"listen_addresses={','.join(addresses)}",
             "-c", f"unix_socket_directories={socket_dir}",
             "-c", "max_connections=300",
@@ -91,6 +95,31 @@ def server_args(data: Path, port: int, socket_dir: Path, durable: bool,
                  # after a SIGKILL (posix segments would stay in /dev/shm)
                  "-c", "dynamic_shared_memory_type=mmap"]
     return as_postgres(args)
+
+
+PID_FILE_STATUS_LINE = 7   # postmaster.pid's 8th line: starting, ready, stopping (PostgreSQL >= 10)
+
+
+def server_says_ready(data: Path) -> bool:
+    """The postmaster of `data` says it accepts connections (what `pg_ctl -w` waits for).
+    A hint only, read before trying a connection: a file left by a killed server says
+    "ready" too until the new server rewrites it."""
+    try:
+        lines = (data / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) > PID_FILE_STATUS_LINE and lines[PID_FILE_STATUS_LINE].strip() == "ready"
+
+
+def select_one(url: str, timeout_s: float = 1) -> bool:
+    """`SELECT 1` answered over `url` (libpq form), asked with psql; raises with psql's
+    message when the server did not answer."""
+    done = subprocess.run([str(pg_bin() / "psql"), "-X", "-A", "-t", "-w", "-c", "SELECT 1", url],
+                          capture_output=True, text=True, timeout=timeout_s + 4, cwd="/",
+                          env={**os.environ, "PGCONNECT_TIMEOUT": str(max(int(timeout_s), 1))})
+    if done.returncode != 0:
+        raise ClusterError(f"psql exited {done.returncode}: {done.stderr.strip()}")
+    return done.stdout.strip() == "1"
 
 
 def write_hba(data: Path, networks: list[str]) -> None:
@@ -111,8 +140,9 @@ def template_dir() -> Path:
     """Where the template lives: the project's .cache, else the platform's work root."""
     cache = PROJECT_ROOT / ".cache"
     if not os.access(PROJECT_ROOT, os.W_OK):
+        from evalplatform.settings import get_settings
         cache = Path(get_settings().work_root)
-    return cache / f"pg-template-{PG_BIN.parent.name}-{_migrations_hash()}"
+    return cache / f"pg-template-{pg_bin().parent.name}-{_migrations_hash()}"
 
 
 def template() -> Path:
@@ -139,7 +169,7 @@ def copy_template(dest: Path, durable: bool = False) -> None:
     run(["cp", "-a", str(template()), str(dest)])
     chown_postgres(dest)
     if durable:
-        run([str(PG_BIN / "initdb"), "--sync-only", "-D", str(dest)])
+        run([str(pg_bin() / "initdb"), "--sync-only", "-D", str(dest)])
 
 
 def _remove_stale_templates(current: Path) -> None:
@@ -159,11 +189,11 @@ def _build_template(target: Path) -> None:
         sock.mkdir()
         chown_postgres(data)
         chown_postgres(sock)
-        run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+        run([str(pg_bin() / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
              "--wal-segsize=1"])
         # Single-user mode: one statement per line.
-        run([str(PG_BIN / "postgres"), "--single", "-D", str(data), "postgres"],
+        run([str(pg_bin() / "postgres"), "--single", "-D", str(data), "postgres"],
             stdin=f"CREATE ROLE {DB_ROLE} LOGIN;\nCREATE DATABASE {DB_NAME} OWNER {DB_ROLE};\n")
         (data / "pg_hba.conf").write_text(PG_HBA)
         _migrate_offline(data, sock)
@@ -180,7 +210,7 @@ def _migrate_offline(data: Path, sock: Path) -> None:
     from evalplatform import store
     port = 5432
     server = subprocess.Popen(
-        as_postgres([str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
+        as_postgres([str(pg_bin() / "postgres"), "-D", str(data), "-p", str(port),
                      "-c", "listen_addresses=", "-c", f"unix_socket_directories={sock}",
                      "-c", "fsync=off"]),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/", start_new_session=True)

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     pg_bin: str = "/usr/lib/postgresql/15/bin"
 
     # API server.
+    # Run the Alembic migrations when the API starts. False where the schema is known to be
+    # at head: the embedded stack's fresh copy of the migrated template, or a deployment
+    # that migrates in a release step of its own.
+    migrate_on_start: bool = True
     api_host: str = "127.0.0.1"
     api_port: int = 8080
 

@@ -1,8 +1,9 @@
 """The embedded stack: redis-server, PostgreSQL, N Celery workers and the API on loopback.
 
 It is what the acceptance suite and `python -m evalplatform up` run by default, so it
-has to start fast (< 3 s cold): PostgreSQL is copied from a pristine, migrated cluster
-made once (pgcluster.template), and every service starts at the same time. Each service
+has to start fast (the goal: 1 s cold, docs/performance.md): PostgreSQL is copied from a
+pristine, migrated cluster made once (pgcluster.template), every service starts at the
+same time, and the services say when they are ready (supervise.Readiness). Each service
 runs in its own process group (stop kills the whole group, so no backend or pool child
 survives) and, when started from the main thread, with a parent-death signal so a
 SIGKILLed parent leaves no daemon behind either.
@@ -15,7 +16,6 @@ logged (logs/supervisor.log) and recorded in Redis for `evalplatform state` and
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import os
@@ -32,18 +32,26 @@ from typing import Callable, Optional
 from evalplatform import pgcluster
 from evalplatform.cli.connection import URL_KEYS as CLIENT_URL_KEYS
 from evalplatform.pgcluster import DB_NAME, DB_ROLE, PROJECT_ROOT
-from evalplatform.state import RESTARTS_KEY
-from evalplatform.supervise import RestartPolicy, Service, Supervisor, free_port, port_is_free, start_time
+from evalplatform.supervise import (NOTIFY_SOCKET, Readiness, RestartPolicy, Service, Supervisor,
+                                    free_port, port_is_free, start_time)
 
 __all__ = ["Stack", "StackError", "free_port", "port_is_free"]
 
+# This module is imported by `up` before anything starts: what it imports at its top is
+# time before the first service is launched, so the platform's own modules (settings,
+# state, the clients) are imported where they are used, once the services are starting.
+
 REDIS_DB_STATE, REDIS_DB_BROKER, REDIS_DB_RESULTS = 0, 1, 2
+SERVICES_MAIN = (sys.executable, "-m", "evalplatform.stack_services")   # the Python services' entry
+# Between two health checks of a service that has not answered yet. A service that says
+# READY=1 (supervise.Readiness) ends the wait at once.
+POLL_S = 0.01
 LOOPBACK = "127.0.0.1"
-API_KEEP_ALIVE_S = 75
 # The env file's client lines (CLIENT_URL_KEYS), and the settings that say where this stack's services are:
 # both are the stack's own, never inherited (see Stack._process_env).
 STACK_OWNED_SETTINGS = ("EVALPLATFORM_DATABASE_URL", "EVALPLATFORM_REDIS_URL", "EVALPLATFORM_BROKER_URL",
-                        "EVALPLATFORM_RESULT_BACKEND", "EVALPLATFORM_API_HOST", "EVALPLATFORM_API_PORT")
+                        "EVALPLATFORM_RESULT_BACKEND", "EVALPLATFORM_API_HOST", "EVALPLATFORM_API_PORT",
+                        "EVALPLATFORM_MIGRATE_ON_START")
 
 
 def _scratch_root() -> Optional[str]:
@@ -101,6 +109,9 @@ class Stack:
         self._started = False
         self.supervise, self.restart_policy, self.echo = supervise, restart_policy, echo
         self.supervisor: Optional[Supervisor] = None
+        self._readiness: Optional[Readiness] = None   # open while start() waits
+        # Seconds from start() to each service's health, and to all of it ("healthy").
+        self.timings: dict[str, float] = {}
         # Interfaces ("169.254.213.1/30") where Redis and PostgreSQL also listen, trusting
         # the interface's network: how workers on other hosts join (docs/stack.md).
         self.listen_on = [ipaddress.ip_interface(i) for i in listen_on]
@@ -171,49 +182,96 @@ class Stack:
                if k not in CLIENT_URL_KEYS and not k.startswith("CELERY_")
                and k not in STACK_OWNED_SETTINGS}
         env.update(self.settings_env)
+        # Our socket, or none: a stack run by systemd must not have PostgreSQL tell systemd.
+        env.pop(NOTIFY_SOCKET, None)
+        if self._readiness is not None:
+            env[NOTIFY_SOCKET] = str(self._readiness.path)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def start(self, timeout: float = 30) -> "Stack":
+    def start(self, timeout: float = 30, while_starting: Optional[Callable[[], object]] = None) -> "Stack":
         """Start every service at once and wait until all are healthy, or stop and raise.
 
-        The Python services (workers, API) take the longest to import, so they start
-        first; PostgreSQL's data is copied while they import. The API migrates the schema
-        at its start (under an advisory lock); without an API the stack migrates it.
+        The Python services (API, workers) take the longest to import, so they are
+        launched first, before this process does anything else that takes time, then
+        Redis; PostgreSQL's data is copied while they import, and it starts last.
+        `while_starting` (up's check of the settings) runs right after the launch, for the same reason;
+        what it raises stops the stack and comes out of start(). The API migrates the
+        schema at its start (under an advisory lock); without an API the stack migrates it.
+
+        Healthy is each service's real check: Redis answers PING, PostgreSQL SELECT 1, the
+        API /api/health "ok" (which needs every service, the workers included). The API is
+        asked only once every worker of the stack has said it consumes (READY=1, see
+        supervise.Readiness): a health report computed earlier would be degraded, and the
+        API keeps a degraded report for a while.
         """
         if self._started:
             return self
         self._started = True
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
+        self.timings = {}
         try:
             self._prepare_dirs()
-            pgcluster.template()   # built on first use only
             self._ports = {"redis": free_port(), "postgres": free_port(), "api": free_port()}
+            self._open_readiness()
             self._define_services()
-            self.services["redis"].start()
+            if self.with_api:
+                self.services["api"].start()     # the longest to become ready: first
             for _ in range(self.worker_count if self.with_workers else 0):
                 self.start_worker()
-            if self.with_api:
-                self.services["api"].start()
+            self.services["redis"].start()
+            if while_starting is not None:
+                while_starting()
+            pgcluster.template()   # built on first use only
+            self._define_postgres()
             self._prepare_pgdata()
             self.services["postgres"].start()
-            self._wait_for(self._check_postgres, "postgres", deadline)
-            if not self.with_api:
-                self._migrate()
-            self._wait_for(self._check_redis, "redis", deadline)
+            import redis  # noqa: F401  (now, while PostgreSQL starts: the supervisor publishes with it)
+            waits = [("postgres", self._check_postgres), ("redis", self._check_redis)]
             if self.with_api:
-                self._wait_for(self._check_api, "api", deadline)
+                waits += [("workers", self._workers_said_ready), ("api", self._check_api)]
+            for name, check in waits:
+                self._wait_for(check, name, deadline)
+                self.timings[name] = time.monotonic() - began
+                if name == "postgres" and not self.with_api:
+                    self._migrate()
             if self.supervise:
                 self.supervisor = Supervisor(
                     lambda: [*self.services.values(), *self.workers], self.dir / "logs" / "supervisor.log",
                     self._publish_restarts, self.restart_policy, self.echo).start()
+            self.timings["healthy"] = time.monotonic() - began
         except BaseException:
             self.stop()
             raise
+        finally:
+            self._close_readiness()
         return self
+
+    def _close_readiness(self) -> None:
+        if self._readiness is not None:
+            self._readiness.close()
+            self._readiness = None
+
+    def _workers_said_ready(self) -> bool:
+        """Every worker this stack started has said READY=1 (true at once without the
+        readiness socket: then the API is simply asked until it answers "ok")."""
+        if self._readiness is None:
+            return True
+        waiting = [w.name for w in self.workers if not self._readiness.said_ready(w)]
+        if waiting:
+            raise RuntimeError(f"{', '.join(waiting)} not consuming yet (no READY=1)")
+        return True
+
+    def _pause(self) -> None:
+        """Until the next check: POLL_S, or less when a service says READY=1 meanwhile."""
+        if self._readiness is not None:
+            self._readiness.wait(POLL_S)
+        else:
+            time.sleep(POLL_S)
 
     def _wait_for(self, check: Callable[[], bool], name: str, deadline: float,
                   watch: Optional[list[Service]] = None) -> None:
@@ -232,7 +290,7 @@ class Stack:
                 last_error = f"{type(exc).__name__}: {exc}"
             if time.monotonic() > deadline:
                 raise StackError(f"{name} not healthy in time (last: {last_error})\n{self.describe()}")
-            time.sleep(0.02)
+            self._pause()
 
     def stop(self) -> None:
         """Stop every process group and remove the temp dir. Safe to call more than once."""
@@ -269,6 +327,8 @@ class Stack:
     def _publish_restarts(self, records: dict[str, dict]) -> None:
         """The supervisor's records into the state Redis (RESTARTS_KEY), replacing the last."""
         import redis
+
+        from evalplatform.state import RESTARTS_KEY
         client = redis.Redis.from_url(self.urls["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
         try:
             pipe = client.pipeline()
@@ -316,15 +376,21 @@ class Stack:
             self.dir = Path(tempfile.mkdtemp(prefix=STACK_DIR_PREFIX, dir=_scratch_root()))
             (self.dir / OWNER_FILE).write_text(f"{os.getpid()} {start_time(os.getpid())}")
         self.dir.chmod(0o755)  # postgres must traverse it to reach its data and socket dirs
-        if not pgcluster.postgres_can_reach(self.dir):
-            raise StackError(f"the postgres user cannot reach {self.dir}: "
-                             "make its parent directories traversable (chmod o+x)")
         for sub in ("logs", "redis", "pgsock"):
             (self.dir / sub).mkdir(exist_ok=True)
         pgcluster.chown_postgres(self.dir / "pgsock")
 
+    def _open_readiness(self) -> None:
+        """The socket the services say READY=1 on; PostgreSQL's user must be able to send."""
+        self._readiness = Readiness.open(self.dir / "notify")
+        if self._readiness is not None:
+            pgcluster.chown_postgres(self._readiness.path)
+
     def _prepare_pgdata(self) -> None:
         """A fresh copy of the template, unless the data dir already holds a cluster."""
+        if not pgcluster.postgres_can_reach(self.dir):
+            raise StackError(f"the postgres user cannot reach {self.dir}: "
+                             "make its parent directories traversable (chmod o+x)")
         pgdata = self.dir / "pgdata"
         if not (pgdata / "PG_VERSION").exists():
             shutil.rmtree(pgdata, ignore_errors=True)
@@ -333,36 +399,40 @@ class Stack:
         pgcluster.write_hba(pgdata, [str(i.network) for i in self.listen_on])
 
     def _define_services(self) -> None:
+        """Redis and the API; PostgreSQL's command needs the settings (its binaries), so it
+        is defined once the Python services are launched (_define_postgres)."""
         env, logs = self._process_env(), self.dir / "logs"
-        persistent = self.data_dir is not None
-        addresses = [LOOPBACK, *(str(i.ip) for i in self.listen_on)]
-        redis_args = ["redis-server", "--bind", *addresses, "--port", str(self._ports["redis"]),
+        redis_args = ["redis-server", "--bind", *self._addresses(), "--port", str(self._ports["redis"]),
                       "--dir", str(self.dir / "redis"), "--save", "",
-                      "--appendonly", "yes" if persistent else "no", "--protected-mode", "yes",
+                      "--appendonly", "yes" if self.data_dir is not None else "no", "--protected-mode", "yes",
                       *(["--requirepass", self.redis_password] if self.redis_password else [])]
-        pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"],
-                                        self.dir / "pgsock", durable=persistent, addresses=addresses)
+        # A cluster about to be copied from the template is at this code's head already (the
+        # template is keyed by the migrations' hash): the API need not run Alembic, a third of
+        # a second of its start. A data dir's existing cluster may be older: it migrates.
+        fresh_cluster = not (self.dir / "pgdata" / "PG_VERSION").exists()
+        api_env = {**env, "EVALPLATFORM_MIGRATE_ON_START": "false" if fresh_cluster else "true"}
         self.services = {
             "redis": Service("redis", redis_args, logs / "redis.log", env),
-            # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
-            "postgres": Service("postgres", pg_args, logs / "postgres.log", env,
-                                stop_signal=signal.SIGINT),
-            "api": Service("api", [sys.executable, "-m", "uvicorn", "evalplatform.api.app:app",
-                                   "--host", "127.0.0.1", "--port", str(self._ports["api"]),
-                                   "--no-access-log", "--log-level", "warning",
-                                   # longer than a client's idle pooled connection usually waits
-                                   # (5 s by default: a poll every 5 s raced the close, and lost)
-                                   "--timeout-keep-alive", str(API_KEEP_ALIVE_S)],
-                           logs / "api.log", env, cwd=str(PROJECT_ROOT), supervised=True),
+            # uvicorn serving evalplatform.api.app:app (stack_services says how, and why so)
+            "api": Service("api", [*SERVICES_MAIN, "api", str(self._ports["api"])],
+                           logs / "api.log", api_env, cwd=str(PROJECT_ROOT), supervised=True),
         }
 
+    def _define_postgres(self) -> None:
+        pg_args = pgcluster.server_args(self.dir / "pgdata", self._ports["postgres"], self.dir / "pgsock",
+                                        durable=self.data_dir is not None, addresses=self._addresses())
+        # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client.
+        self.services["postgres"] = Service("postgres", pg_args, self.dir / "logs" / "postgres.log",
+                                            self._process_env(), stop_signal=signal.SIGINT)
+
+    def _addresses(self) -> list[str]:
+        return [LOOPBACK, *(str(i.ip) for i in self.listen_on)]
+
     def _worker_service(self, index: int) -> Service:
-        from evalplatform.settings import load_settings
-        override = self.extra_env.get("EVALPLATFORM_WORKER_CONCURRENCY")
-        concurrency = int(override) if override else load_settings().worker_concurrency
-        argv = [sys.executable, "-m", "celery", "-A", "evalplatform.queue.app:celery_app",
-                "worker", "--hostname", f"worker{index}@%h", "--concurrency", str(concurrency),
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        """A Celery worker (see stack_services). Its concurrency is the settings'
+        (EVALPLATFORM_WORKER_CONCURRENCY), read from the environment the stack gives it,
+        like every other setting."""
+        argv = [*SERVICES_MAIN, "worker", f"worker{index}@%h", "--loglevel", "INFO"]
         return Service(f"worker{index}", argv, self.dir / "logs" / f"worker{index}.log",
                        self._process_env(), cwd=str(PROJECT_ROOT), supervised=True)
 
@@ -381,11 +451,16 @@ class Stack:
             return conn.recv(64).startswith(b"+PONG")
 
     def _check_postgres(self) -> bool:
-        import psycopg
-        with psycopg.connect(self.urls["DATABASE_URL"], connect_timeout=1) as conn:
-            return conn.execute("SELECT 1").fetchone()[0] == 1
+        """SELECT 1 by psql (PostgreSQL's own client, a C program: importing psycopg here
+        would cost a tenth of a second of the CPU the starting services import on), once
+        the postmaster says it is ready (pg_ctl -w's signal: the status line of
+        postmaster.pid), not with a connection tried every poll while it starts."""
+        if not pgcluster.server_says_ready(self.dir / "pgdata"):
+            raise RuntimeError("postmaster.pid does not say ready yet")
+        return pgcluster.select_one(self.urls["DATABASE_URL"])
 
     def _check_api(self) -> bool:
+        import http.client
         conn = http.client.HTTPConnection("127.0.0.1", self._ports["api"], timeout=3)
         try:
             conn.request("GET", "/api/health")

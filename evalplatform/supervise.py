@@ -3,14 +3,17 @@
 Kept apart from stack.py (which decides WHAT runs) because this is HOW any one process is
 run and ended: its own process group, a parent-death signal, a log file, and a stop that
 leaves nothing behind even when descendants have left the group (sandboxes start
-sessions of their own); and how one that dies on its own is started again (Supervisor).
+sessions of their own); how one tells it is ready (Readiness, the sd_notify protocol);
+and how one that dies on its own is started again (Supervisor).
 """
 
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -77,6 +80,87 @@ def kill_if_same(pid: int, started: str) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+NOTIFY_SOCKET = "NOTIFY_SOCKET"     # the sd_notify protocol's variable (systemd's name)
+READY_MESSAGE = "READY=1"
+_UCRED = struct.Struct("3i")        # struct ucred: pid, uid, gid
+
+
+class Readiness:
+    """The receiving end of the sd_notify protocol: a unix datagram socket whose path a
+    service finds in NOTIFY_SOCKET and to which it sends READY=1 once it serves.
+
+    PostgreSQL built with systemd support does so by itself; the stack's Celery workers do
+    (evalplatform.stack_services). A starter waits on the socket (wait()) instead of sleeping
+    between polls, and learns of a worker's readiness without asking the API, whose health
+    would otherwise be computed, and cached as degraded, while that worker still starts.
+    A message is only a hint: each service's health is still its real check. The sender is
+    the pid the kernel attaches (SO_PASSCRED), never what the message claims.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.ready_pids: set[int] = set()
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            path.unlink(missing_ok=True)    # left by an earlier run of a --data-dir stack
+            self._sock.bind(str(path))
+        except OSError:
+            self._sock.close()
+            raise
+
+    @classmethod
+    def open(cls, path: Path) -> Optional["Readiness"]:
+        """The socket at `path`, or None where one cannot be made (a path too long for a
+        unix socket): the starter then polls on a timer alone."""
+        try:
+            return cls(path)
+        except OSError:
+            return None
+
+    def wait(self, timeout: float) -> None:
+        """Return when a message arrives or `timeout` passes; remember who said READY=1."""
+        if select.select([self._sock], [], [], max(timeout, 0))[0]:
+            self._drain()
+
+    def _drain(self) -> None:
+        space = socket.CMSG_SPACE(_UCRED.size)
+        while True:
+            try:
+                data, ancillary, _, _ = self._sock.recvmsg(4096, space, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return
+            for level, kind, payload in ancillary:
+                if (level, kind) == (socket.SOL_SOCKET, socket.SCM_CREDENTIALS) \
+                        and READY_MESSAGE in data.decode(errors="replace").splitlines():
+                    self.ready_pids.add(_UCRED.unpack(payload[:_UCRED.size])[0])
+
+    def said_ready(self, service: "Service") -> bool:
+        """Has the service's current process said READY=1?"""
+        return service.pid is not None and service.pid in self.ready_pids
+
+    def close(self) -> None:
+        """Stop listening (later messages, from a restarted service, go nowhere)."""
+        self._sock.close()
+        self.path.unlink(missing_ok=True)
+
+
+def notify_ready() -> bool:
+    """The sending end, for a Python service: READY=1 to $NOTIFY_SOCKET, which is then
+    removed from this process's environment (its children have no starter to tell).
+    False when there is no socket or nobody listens any more."""
+    path = os.environ.pop(NOTIFY_SOCKET, None)
+    if not path:
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)   # a full queue must never hold the service up
+        try:
+            sock.sendto(READY_MESSAGE.encode(), path)
+        except OSError:
+            return False
+    return True
 
 
 class Service:

@@ -23,6 +23,7 @@ from evalplatform.api import evaluations, system
 from evalplatform.api.bodylimit import BodySizeLimit
 from evalplatform.queue.outages import OUTAGES
 from evalplatform.queue.recovery import Reaper
+from evalplatform.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,13 @@ OUTAGE_RETRY_AFTER_S = 5
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Refuse bad failpoints, connect, migrate, and reap (one reaper runs per interval overall)."""
+    """Refuse bad failpoints, connect, migrate (settings.migrate_on_start), and reap (one
+    reaper runs per interval overall)."""
     failpoints.check_startup()
     store.init()
     state.init()
-    store.migrate()
+    if get_settings().migrate_on_start:
+        store.migrate()
     reaper = Reaper(cleanup_local=False)
     reaper.start()
     try:

@@ -1,8 +1,11 @@
 """`diagnose EVAL_ID`: one evaluation's timeline across the API, the store, Redis and Celery.
 
 It flags the classic faults of such platforms: a terminal evaluation still listed as
-running in Redis, a terminal status without its terminal event (or with several), and
-an evaluation stuck non-terminal past its timeout plus the reaper's grace.
+running in Redis, a terminal status without its terminal event (or with several), an
+evaluation stuck non-terminal past its timeout plus the reaper's grace, and a queued
+evaluation whose task message is nowhere in the broker (neither waiting nor taken by a
+worker: the reaper's reconcile sends it again once it is old enough, see
+queue/reconcile.py).
 Exit status: 0 no fault, 1 faults found, 2 unknown evaluation or no store to read (the
 store holds the record; without it nothing can be diagnosed, which is never "no fault").
 """
@@ -59,11 +62,18 @@ def gather(eval_id: str, urls: dict) -> dict:
         info = result.info if isinstance(result.info, (dict, str, int, float, type(None))) else repr(result.info)
         return {"state": result.state, "info": info}
 
+    def broker_view():
+        import redis
+        from evalplatform.queue import reconcile
+        from evalplatform.queue.app import queue_names
+        client = redis.Redis.from_url(urls["CELERY_BROKER_URL"], socket_timeout=5)
+        return {"message_in_broker": eval_id in reconcile.messages_in_broker(client, queue_names())}
+
     store.init(urls["DATABASE_URL"])
     found: dict[str, Any] = {"eval_id": eval_id, "errors": {}}
     for name, source in (("api", api_record), ("store", lambda: store.get_evaluation(eval_id)),
                          ("events", lambda: store.events(eval_id)), ("redis", redis_view),
-                         ("celery", celery_state)):
+                         ("broker", broker_view), ("celery", celery_state)):
         found[name], error = _attempt(source)
         if error:
             found["errors"][name] = error
@@ -94,6 +104,11 @@ def faults(found: dict, grace_s: int, now: Optional[datetime] = None) -> list[st
             problems.append(f"stuck {status}: past timeout {record['timeout']}s + grace {grace_s}s")
         if status == contract.RUNNING and redis_view and not redis_view["in_running_set"]:
             problems.append("running in the store but not in running_evaluations")
+        broker = found.get("broker")
+        if status == contract.QUEUED and broker and not broker["message_in_broker"]:
+            problems.append("queued but its task message is not in the broker (neither waiting nor "
+                            "taken by a worker); the reaper sends it again once it is older than "
+                            "the reconcile's minimum age")
     api = found.get("api")
     if api and api.get("status") and api["status"] != status:
         problems.append(f"API says {api['status']}, store says {status}")
@@ -135,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {at}  {what}")
     print(f"api: {json.dumps({k: (found.get('api') or {}).get(k) for k in ('status', 'reason', 'exit_code')})}")
     print(f"redis: {json.dumps(found.get('redis'))}")
+    print(f"broker: {json.dumps(found.get('broker'))}")
     print(f"celery: {json.dumps(found.get('celery'), default=str)}")
     for source, error in found["errors"].items():
         print(f"could not read {source}: {error}")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import yaml
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("k8s", help="Kubernetes executor tools")
@@ -44,16 +42,15 @@ def print_manifest(args: argparse.Namespace) -> int:
         print(f"k8s manifest: {exc}", file=sys.stderr)
         return 2
     documents = ([as_dict(plan.configmap)] if args.code_file else []) + [as_dict(plan.job)]
-    yaml.dump_all(documents, sys.stdout, Dumper=_BlockDumper, sort_keys=False, width=120)
+    import yaml   # here, not at the top: every command's parser imports this module (up's start)
+
+    class BlockDumper(yaml.SafeDumper):
+        """Multi-line strings (the runner's source, the code) as readable `|` blocks."""
+
+    BlockDumper.add_representer(str, _block_str)
+    yaml.dump_all(documents, sys.stdout, Dumper=BlockDumper, sort_keys=False, width=120)
     return 0
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """Multi-line strings (the runner's source, the code) as readable `|` blocks."""
-
-
-def _str(dumper: yaml.SafeDumper, text: str):
+def _block_str(dumper, text: str):
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
-
-
-_BlockDumper.add_representer(str, _str)

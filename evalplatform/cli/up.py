@@ -4,12 +4,15 @@ The env file always goes to the per-user stack file (connection.stack_file()), w
 other command looks when nothing else names a platform, and also to --env-file if given.
 On stop the stack file is removed, unless another `up` has replaced it since.
 The stack's children get the stack's own settings whatever this shell exports (see
-Stack._process_env); settings are checked first, so an invalid one is a one-line error.
+Stack._process_env). The settings are checked while the services start (Stack.start's
+`while_starting`: their import is time the services import in), and an invalid one stops
+them and is a one-line error.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import time
@@ -43,10 +46,8 @@ def _raise_stop(signum, frame):
 
 def run(args: argparse.Namespace) -> int:
     from evalplatform.cli.connection import read_env_file, stack_file
-    from evalplatform.settings import load_settings
     from evalplatform.stack import Stack, StackError
     env = {"EVALPLATFORM_SANDBOX_ENGINE": args.engine} if args.engine else {}
-    load_settings(**({"sandbox_engine": args.engine} if args.engine else {}))   # SettingsError: one line
     stack = Stack(workers=args.workers, data_dir=args.data_dir, env=env,
                   with_api=not args.without_api, with_workers=not args.without_workers,
                   echo=sys.stderr, listen_on=tuple(args.listen))
@@ -54,13 +55,21 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, _raise_stop)
     began = time.monotonic()
     try:
-        stack.start(timeout=args.timeout)
+        gc.disable()   # while the start imports (see stack_services): collections would find nothing
+        try:
+            stack.start(timeout=args.timeout, while_starting=lambda: _check_settings(args.engine))
+        finally:
+            gc.freeze()
+            gc.enable()
         shared = stack_file()
         shared.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         stack.write_env_file(shared)
         if args.env_file:
             stack.write_env_file(args.env_file, **({"host": str(stack.listen_on[0].ip)} if stack.listen_on else {}))
-        print(f"evalplatform up in {time.monotonic() - began:.2f}s (logs: {stack.dir}/logs)")
+        phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in stack.timings.items()
+                           if name != "healthy")
+        print(f"evalplatform up in {time.monotonic() - began:.2f}s "
+              f"(healthy: {phases}; logs: {stack.dir}/logs)")
         for key, value in stack.urls.items():
             print(f"{key}={value}")
         sys.stdout.flush()
@@ -78,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
         if stack._ports:
             _remove_if_ours(stack_file(), stack.urls["API_URL"], read_env_file)
         stack.stop()
+
+
+def _check_settings(engine) -> None:
+    """SettingsError (one line, naming the variable) when a setting is invalid."""
+    from evalplatform.settings import load_settings
+    load_settings(**({"sandbox_engine": engine} if engine else {}))
 
 
 def _remove_if_ours(path, api_url: str, read) -> None:

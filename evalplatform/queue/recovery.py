@@ -82,12 +82,9 @@ def recover(record: dict, *, resend: bool) -> Optional[str]:
 def reap_orphaned_runs() -> int:
     """Recover running evaluations whose worker has no heartbeat. Returns how many."""
     recovered = 0
-    for status in RUNNING_STATES:
-        items, _ = store.list_evaluations(status, SCAN_LIMIT, 0)
-        for item in items:
-            record = store.get_evaluation(item["eval_id"])
-            if record and record["status"] in RUNNING_STATES and not liveness.is_alive(record["worker_id"]):
-                recovered += recover(record, resend=True) is not None
+    for record in store.evaluations_in(RUNNING_STATES, SCAN_LIMIT):
+        if not liveness.is_alive(record["worker_id"]):
+            recovered += recover(record, resend=True) is not None
     return recovered
 
 

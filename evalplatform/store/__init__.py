@@ -11,6 +11,7 @@ from evalplatform.store.repository import (
     claim,
     counts_by_status,
     create_evaluation,
+    evaluations_in,
     events,
     get_evaluation,
     list_evaluations,
@@ -22,6 +23,6 @@ from evalplatform.store.repository import (
 __all__ = [
     "init", "migrate", "ping", "session", "sqlalchemy_url",
     "EvaluationNotFound", "IllegalTransition", "claim", "counts_by_status", "create_evaluation",
-    "events", "get_evaluation", "list_evaluations", "queued_by_priority",
+    "evaluations_in", "events", "get_evaluation", "list_evaluations", "queued_by_priority",
     "stale_evaluations", "transition",
 ]

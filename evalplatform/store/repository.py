@@ -287,6 +287,15 @@ def list_evaluations(status: Optional[str] = None, limit: int = 20,
     return items, int(total or 0)
 
 
+def evaluations_in(statuses, limit: int) -> list[dict[str, Any]]:
+    """Whole records of the evaluations in `statuses`, oldest first, at most `limit`: one
+    statement, no count (for the reaper, which looks at every running one each second)."""
+    with engine().connect() as conn:
+        rows = conn.execute(select(EVALUATIONS).where(EVALUATIONS.c.status.in_(list(statuses)))
+                            .order_by(EVALUATIONS.c.created_at).limit(limit)).all()
+    return [_as_dict(r._mapping) for r in rows]
+
+
 def counts_by_status() -> dict[str, int]:
     """Every contract status with its count (0 when none)."""
     counts = dict.fromkeys(contract.STATUSES, 0)

@@ -112,6 +112,23 @@ def test_diagnose_flags_an_evaluation_stuck_running(env_file, capsys):
     assert "api" in found["errors"]   # no API in the core stack: said, not fatal
 
 
+def test_diagnose_flags_a_queued_evaluation_whose_message_is_nowhere(connected, env_file, capsys):
+    import redis
+    broker = redis.Redis.from_url(connected.urls["CELERY_BROKER_URL"])
+    lost = store.create_evaluation(code="print('lost')", queued=True)["eval_id"]
+    waiting = store.create_evaluation(code="print('waits')", queued=True)["eval_id"]
+    broker.lpush("evalplatform.evaluations", json.dumps({"headers": {"id": waiting}}))
+    try:
+        code, out = _run(capsys, "diagnose", lost, "--env-file", env_file)
+        assert code == 1 and "FAULT: queued but its task message is not in the broker" in out, out
+        code, out = _run(capsys, "diagnose", waiting, "--env-file", env_file)
+        assert "not in the broker" not in out and '"message_in_broker": true' in out, out
+    finally:
+        broker.delete("evalplatform.evaluations")
+        for eval_id in (lost, waiting):
+            store.transition(eval_id, c.CANCELLED, reason=c.REASON_CANCELLED)
+
+
 def test_diagnose_of_an_unknown_id_says_so(env_file, capsys):
     code, out = _run(capsys, "diagnose", "no-such-id", "--env-file", env_file)
     assert code == 2 and "unknown evaluation" in out

@@ -30,7 +30,7 @@ LAYERS = {
     "api": 4,
     "cli": TOP, "stack": TOP, "__main__": TOP,
     "doctor": TOP,          # `python -m evalplatform doctor`
-    "pgcluster": TOP, "supervise": TOP,   # the embedded stack's parts
+    "pgcluster": TOP, "supervise": TOP, "stack_services": TOP,   # the embedded stack's parts
     "inspect_sandbox": TOP,  # inspect_ai's sandbox provider: a client of the API, over HTTP only
 }
 
