@@ -11,10 +11,10 @@ DEB_PACKAGES := redis-server postgresql bubblewrap tini runsc libseccomp2 iprout
 ML_PACKAGES := numpy pandas scipy scikit-learn
 PYTEST_ARGS ?=
 # Parallel scenarios in `make acceptance`: pytest-xdist workers sharing one embedded stack
-# (support/sharing.py), so waiting scenarios wait at the same time. `auto`: one per core;
-# more cost each a pytest process's CPU (imports, collection) that the cores are short of
-# (docs/performance.md has the measurements); 0 runs the scenarios one after another.
-ACCEPTANCE_WORKERS ?= auto
+# (support/sharing.py), so waiting scenarios wait at the same time, plus the first worker,
+# which runs the @exclusive scenarios on a stack of its own: one per core on the shared
+# stack and that one (docs/performance.md has the measurements); 0 runs them one after another.
+ACCEPTANCE_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # `loadgroup`: the @exclusive scenarios go, as one group, to the first worker, which has a
 # stack of its own; every other scenario to whichever worker runs short, the long ones first
 # (support/sharing.py). Without the API fuzzing plugins (tests/fuzz's), which cost each

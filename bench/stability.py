@@ -1,7 +1,7 @@
 """Stability: the whole acceptance suite, several runs in a row, against the healthy platform.
 
 A gate that fails now and then for no reason is ignored, and then it is blind. This runs
-`pytest features -m "not chaos" -n auto` (each run its own pytest process and its own
+`pytest features -m "not chaos" -n <cores + 1>` (each run its own pytest process and its own
 embedded stack shared by its xdist workers, exactly as `make acceptance` does, with no
 failpoint and no external target; `--chaos` adds the chaos scenarios, `--workers 0` runs
 the scenarios one after another) N times and prints,
@@ -9,12 +9,13 @@ per run, the passed / failed / skipped counts and the scenarios that failed; at 
 "N of N clean runs", or which scenarios flaked and how often. Not a CI test: it takes
 minutes per run. Exit status 0 only when every run was clean.
 
-    .venv/bin/python bench/stability.py [--runs 5] [--workers auto] [--chaos] [--features cancellation,priority]
+    .venv/bin/python bench/stability.py [--runs 5] [--workers N] [--chaos] [--features cancellation,priority]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -26,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.selftest.suite_run import PROJECT_ROOT, run_features  # noqa: E402
 
 RUN_TIMEOUT_S = 3600     # one whole-suite run; a hang is reported, not waited for forever
-ACCEPTANCE_WORKERS = "auto"   # as the Makefile's acceptance target
+# As the Makefile's acceptance target: one per core on the shared stack, plus the worker
+# with a stack of its own for the @exclusive scenarios.
+ACCEPTANCE_WORKERS = str(len(os.sched_getaffinity(0)) + 1)
 # ...and its other options (its ACCEPTANCE_PLUGINS)
 ACCEPTANCE_OPTIONS = ["--dist", "loadgroup", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
 
