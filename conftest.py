@@ -246,6 +246,25 @@ def context(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(autouse=True)
+def _host_devices_unchanged(request: pytest.FixtureRequest):
+    """After an @isolation scenario whose code ran on this machine: the host's standard
+    device nodes (/dev/null, ...) have the owner and mode they had before it. A sandbox
+    that is handed them may change them on the host (runsc chowns its stdio to the
+    container's user); that fails the scenario, and the nodes are put back."""
+    item = request.node
+    if not is_scenario(item) or "isolation" not in tags_of(item) or not request.getfixturevalue("target").local:
+        yield
+        return
+    before = hygiene.host_devices()
+    yield
+    changed = hygiene.devices_changed(before, hygiene.host_devices())
+    if changed:
+        hygiene.restore_devices(before)
+        pytest.fail("the host's device nodes changed during the scenario (put back since): "
+                    + "; ".join(changed), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
 def _hygiene_after_isolation(request: pytest.FixtureRequest):
     """After an @isolation scenario on the embedded stack: every evaluation it submitted has
     ended, and no process, cgroup or directory of any of them remains on the host

@@ -1,4 +1,5 @@
-"""What an evaluation may leave on the host after it ended: processes, cgroups, directories.
+"""What an evaluation may leave on the host after it ended: processes, cgroups, directories;
+and whether the host's standard device nodes are as they were (host_devices).
 
 Only meaningful when the suite started the platform itself (the embedded stack, same
 host). The search goes by the evaluation's id, not by the platform's settings, so the
@@ -16,6 +17,7 @@ Ids are UUIDs, so a name match is the evaluation's and nobody else's.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -92,3 +94,47 @@ def remnants_of(eval_id: str) -> Remnants:
 def remnants(eval_ids: Iterable[str]) -> list[Remnants]:
     """The evaluations of which something is left (empty: the host is clean of them)."""
     return [found for found in map(remnants_of, eval_ids) if found]
+
+
+# The nodes every sandbox is handed (bound in) or may be handed as its stdio: a runtime
+# that chowns or chmods what it is given (runsc chowns its stdio to the container's user)
+# changes them on the host, for every process of the machine.
+HOST_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+
+
+def host_devices() -> dict[str, tuple[int, int, int, int]]:
+    """Each standard device node's (owner, group, mode, device number)."""
+    found = {}
+    for path in HOST_DEVICES:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        found[path] = (st.st_uid, st.st_gid, st.st_mode, st.st_rdev)
+    return found
+
+
+def devices_changed(before: dict, after: dict) -> list[str]:
+    """One line per node that is not as it was, saying how."""
+    changes = []
+    for path, was in before.items():
+        now = after.get(path)
+        if now is None:
+            changes.append(f"{path}: gone")
+        elif now != was:
+            changes.append(f"{path}: owner {was[0]}:{was[1]} mode {oct(was[2])} -> "
+                           f"owner {now[0]}:{now[1]} mode {oct(now[2])}")
+    return changes
+
+
+def restore_devices(before: dict) -> None:
+    """Put back the owner and mode of each changed node (root only; best effort): the rest
+    of the run, and the machine, need /dev/null to be /dev/null."""
+    for path, (uid, gid, mode, rdev) in before.items():
+        try:
+            st = os.lstat(path)
+            if st.st_rdev == rdev and (st.st_uid, st.st_gid, st.st_mode) != (uid, gid, mode):
+                os.chown(path, uid, gid, follow_symlinks=False)
+                os.chmod(path, stat.S_IMODE(mode))
+        except OSError:
+            continue

@@ -5,6 +5,9 @@ probes run bare (their negative control)."""
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
 
 import pytest
 
@@ -109,3 +112,22 @@ def test_a_strong_command_applies_the_requested_memory_limit_and_timeout(name):
     assert hog["reason"] == "memory" and hog["contained_by_suite"] is None, hog
     slow = runner.run(probes.load("load_slow", seconds=30), timeout=2)
     assert slow["reason"] == "timeout", slow
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_the_runsc_command_leaves_a_device_it_is_given_as_stdio_unowned(tmp_path):
+    """runsc chowns its stdio to the container's user; handed the host's /dev/null it made it
+    uid 65534's. A null device node of the test's own, as stdin, stdout and stderr, stays
+    root's, and the output still arrives through a pipe."""
+    node = tmp_path / "null"
+    os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    os.chmod(node, 0o666)        # mknod's mode is under the umask; the sandbox user writes to it
+    wrapper = STRONG["runsc"].split()[:2]
+    with open(node, "r+b") as device:
+        done = subprocess.run([*wrapper, str(256 * MIB), "--", "python3", "-c", "print(1)"],
+                              stdin=device, stdout=device, stderr=device, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0
+    assert os.stat(node).st_uid == 0, "runsc chowned the device node it was given"
+    piped = subprocess.run([*wrapper, str(256 * MIB), "--", "python3", "-c", "print(1)"],
+                           stdin=open(node, "rb"), capture_output=True, cwd=tmp_path, timeout=60)
+    assert piped.stdout == b"1\n" and os.stat(node).st_uid == 0, piped

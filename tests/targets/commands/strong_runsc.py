@@ -9,16 +9,21 @@ cgroups left alone (--ignore-cgroups, so runsc, its gofer and Sentry stay in the
 cgroup), the spec's seccomp filter enforced on the program (--oci-seccomp; policy's deny
 list, clone() namespace flags and AF_VSOCK), an empty read-only root with /usr bound
 read-only, tmpfs scratch and /tmp, gVisor's /sys hidden, an unprivileged uid, no
-capabilities, no_new_privs, and the memory, process and file-size rlimits.
-The code's argv follows `--`.
+capabilities, no_new_privs, and the memory, process and file-size rlimits. runsc is
+never handed a host device as its stdio (it would chown it to the container's user):
+run_behind_pipes. The code's argv follows `--`.
 """
 
 import errno
 import json
 import os
 import shutil
+import signal
+import stat
+import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -104,8 +109,41 @@ def main(argv: list[str]) -> None:
     state = os.path.join(work, "state")
     os.mkdir(state, 0o700)
     runsc = shutil.which("runsc", path="/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin")
-    os.execve(runsc, [runsc, "--root", state, "--log", os.path.join(work, "runsc.log"), *FLAGS,
-                      "run", "--bundle", work, f"suite-{uuid.uuid4().hex[:12]}"], {})
+    argv = [runsc, "--root", state, "--log", os.path.join(work, "runsc.log"), *FLAGS,
+            "run", "--bundle", work, f"suite-{uuid.uuid4().hex[:12]}"]
+    devices = [fd for fd in (0, 1, 2) if stat.S_ISCHR(os.fstat(fd).st_mode)]
+    if not devices:
+        os.execve(runsc, argv, {})
+    sys.exit(run_behind_pipes(argv, devices))
+
+
+def run_behind_pipes(argv: list[str], devices: list[int]) -> int:
+    """runsc with pipes for the stdio fds that are character devices, relayed; its status.
+
+    runsc hands its stdio to the container's user: given the host's /dev/null (a caller's
+    DEVNULL) or a terminal, it chowns that node to uid 65534, on the host. So runsc never
+    gets one: stdin becomes an empty pipe, stdout and stderr pipes copied to the original
+    fds. A run killed by a signal is passed on as the same signal."""
+    pipe = {fd: subprocess.PIPE if fd in devices else None for fd in (0, 1, 2)}
+    proc = subprocess.Popen(argv, env={}, stdin=pipe[0], stdout=pipe[1], stderr=pipe[2])
+    if proc.stdin is not None:
+        proc.stdin.close()
+    relays = [threading.Thread(target=_copy, args=(stream, fd), daemon=True)
+              for stream, fd in ((proc.stdout, 1), (proc.stderr, 2)) if stream is not None]
+    for relay in relays:
+        relay.start()
+    status = proc.wait()
+    for relay in relays:
+        relay.join()
+    if status < 0:
+        signal.signal(-status, signal.SIG_DFL)
+        os.kill(os.getpid(), -status)
+    return status
+
+
+def _copy(stream, fd: int) -> None:
+    while chunk := stream.read1(65536):
+        os.write(fd, chunk)
 
 
 if __name__ == "__main__":
