@@ -7,7 +7,7 @@ subscriber waiting on `evaluation:completed` waits forever. So:
 
 - a terminal status is published together with a mark in state.PUBLISHED_KEY (a sorted
   set: eval id -> when), in one Redis transaction: both happen or neither
-  (state.publish_marked);
+  (state.announce);
 - the reaper's leader (recovery.Reaper.tick) reads the events committed since its cursor
   (CURSOR_KEY: the last evaluation_events id it has looked at), once they are SETTLE_S old
   (time for the normal publish to have happened), and publishes each terminal one that
@@ -38,11 +38,6 @@ SETTLE_S = 5.0
 MARK_TTL_S = 3600
 LOOKBACK_S = 600
 BATCH = 1000
-
-
-def message(eval_id: str, status: str, reason, at) -> dict:
-    """The contract's pub/sub message ({eval_id, status, reason, at})."""
-    return {"eval_id": eval_id, "status": status, "reason": reason, "at": at}
 
 
 def _start_cursor(session, now: datetime) -> int:
@@ -83,8 +78,7 @@ def republish_unmarked(settle_s: float = SETTLE_S, batch: int = BATCH) -> int:
     republished = 0
     for row, mark in zip(terminal, marks):
         if mark is None:
-            state.publish_marked(state.channel(row.to_status),
-                                 message(row.eval_id, row.to_status, row.reason, row.at.isoformat()))
+            state.announce(row.eval_id, [(row.to_status, row.reason, row.at.isoformat())])
             log.warning("evaluation %s: its terminal status %s had not been published; published now",
                         row.eval_id, row.to_status)
             republished += 1

@@ -153,14 +153,6 @@ def publish_status(eval_id: str, status: str, reason: Optional[str], at: Optiona
     announce(eval_id, [(status, reason, at)])
 
 
-def publish_marked(channel_name: str, message: dict) -> None:
-    """PUBLISH a terminal status and mark it published, atomically (MULTI/EXEC)."""
-    pipe = client().pipeline(transaction=True)
-    pipe.publish(channel_name, json.dumps(message))
-    pipe.zadd(PUBLISHED_KEY, {message["eval_id"]: time.time()})
-    pipe.execute()
-
-
 def supervisor_restarts() -> dict[str, dict]:
     """The embedded stack supervisor's records: service name -> restart record."""
     return {name.decode(): json.loads(raw)
