@@ -24,10 +24,18 @@ ACCEPTANCE_PLUGINS := --dist loadgroup -p no:schemathesis -p no:hypothesispytest
 # and its policy: e.g. make acceptance GATE_ARGS="--waivers waivers.yaml --fail-on medium"
 REPORT_DIR  ?= reports
 GATE_ARGS   ?=
+# Bytecode caches (__pycache__, git-ignored) are written for this project's runs even where
+# the environment sets PYTHONDONTWRITEBYTECODE (this machine's does): without them every
+# pytest worker and every service of every embedded stack compiles the project's modules,
+# and pytest rewrites its assertions, on each start: 1.5 s of the gate's 27 on 2 cores
+# (docs/performance.md). `make setup` compiles the platform's modules too, for services
+# started outside make (`python -m evalplatform up`), which read caches they may not write.
+unexport PYTHONDONTWRITEBYTECODE
+BYTECODE_DIRS := evalplatform support steps features bench
 
-.PHONY: setup system-packages venv ml-env pg-template test acceptance chaos unit doctor bench clean lock
+.PHONY: setup system-packages venv ml-env pg-template bytecode test acceptance chaos unit doctor bench clean lock
 
-setup: system-packages venv ml-env pg-template
+setup: system-packages venv ml-env pg-template bytecode
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -67,6 +75,10 @@ $(ML_ENV)/.installed:
 # A pristine, migrated PostgreSQL cluster that every embedded stack copies (cold start < 3 s).
 pg-template: venv
 	$(VPY) -m evalplatform.pgcluster
+
+# Up-to-date caches are only checked (their source's mtime and size): hundredths of a second.
+bytecode: venv
+	$(VPY) -m compileall -q $(BYTECODE_DIRS)
 
 doctor: setup
 	$(VPY) -m evalplatform doctor
