@@ -33,7 +33,7 @@ RESULT_CHANNEL_PREFIX = "celery-task-meta-"
 
 class CeleryClient:
     def __init__(self, broker_url: str, result_backend: str, *, timeout_scale: float = 1.0,
-                 dialect: Dialect = CONTRACT):
+                 dialect: Dialect = CONTRACT, expected_workers: int | None = None):
         self.result_backend = result_backend
         self.dialect = dialect
         self.app = Celery("acceptance-suite", broker=broker_url, backend=result_backend, set_as_current=False)
@@ -49,7 +49,9 @@ class CeleryClient:
             exchange = Exchange(shape.exchange, type="direct")
             self.app.conf.task_queues = [Queue(name, exchange, routing_key=name) for name in shape.queues]
         self.inspect_timeout = INSPECT_TIMEOUT * timeout_scale
-        self._known_workers: int | None = None
+        # How many workers a remote-control call waits for: the number the suite started
+        # (an embedded stack), else as many as answered the first call.
+        self._known_workers: int | None = expected_workers
         self._work_queue: str | None = None
 
     def close(self) -> None:
@@ -58,9 +60,10 @@ class CeleryClient:
     # -- remote control ----------------------------------------------------------------
 
     def _inspect(self, method: str) -> dict[str, Any]:
-        """Every worker's reply. Celery cannot know how many workers will answer, so the
-        first call waits the whole timeout; later calls stop as soon as as many workers
-        as answered the first time have replied."""
+        """Every worker's reply. Celery cannot know how many workers will answer: unless the
+        suite started them (and so knows their number), the first call waits the whole
+        timeout; later calls stop as soon as as many workers as answered the first time
+        have replied. Fewer replies than that still wait the whole timeout."""
         inspector = self.app.control.inspect(timeout=self.inspect_timeout, limit=self._known_workers)
         replies = getattr(inspector, method)() or {}
         if self._known_workers is None and replies:

@@ -104,6 +104,9 @@ class Target:
     # True when the suite started the platform itself (it may then inspect and control
     # the host's processes: hygiene and chaos scenarios).
     embedded: bool = False
+    # Embedded: how many Celery workers the suite started, so a remote-control call stops
+    # once that many have answered instead of waiting out its timeout for others.
+    workers: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Target":
@@ -135,8 +138,9 @@ class Target:
             load_n=_number(env, "SUITE_LOAD_N", 50, kind=int),
         )
 
-    def with_embedded_urls(self, urls: Mapping[str, str]) -> "Target":
-        """This target, pointed at a stack the suite started (its `.urls` mapping)."""
+    def with_embedded_urls(self, urls: Mapping[str, str], workers: int | None = None) -> "Target":
+        """This target, pointed at a stack the suite started (its `.urls` mapping, and the
+        number of workers it started)."""
         return replace(
             self,
             api_url=urls["API_URL"],
@@ -145,6 +149,7 @@ class Target:
             result_backend=urls["CELERY_RESULT_BACKEND"],
             database_url=urls["DATABASE_URL"],
             embedded=True,
+            workers=workers,
         )
 
     @property

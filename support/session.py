@@ -79,7 +79,8 @@ class PlatformClients:
     @cached_property
     def celery(self) -> CeleryClient:
         t = self.target
-        return CeleryClient(t.broker_url, t.result_backend, timeout_scale=t.timeout_scale, dialect=self.dialect)
+        return CeleryClient(t.broker_url, t.result_backend, timeout_scale=t.timeout_scale,
+                            dialect=self.dialect, expected_workers=t.workers)
 
     @cached_property
     def database(self) -> Database:
@@ -177,7 +178,8 @@ class SharedStackPlugin:
             self.holder.stack_env = {"EVALPLATFORM_WORKER_CONCURRENCY": str(SHARED_STACK_SLOTS)}
         self.holder.get()
         stack = self.holder.stack
-        node.workerinput[SHARED_STACK_KEY] = {"urls": dict(stack.urls), "dir": str(stack.dir)}
+        node.workerinput[SHARED_STACK_KEY] = {"urls": dict(stack.urls), "dir": str(stack.dir),
+                                               "workers": stack.worker_count}
         self._shared_workers_up += 1
 
     def pytest_testnodedown(self, node, error) -> None:
@@ -243,11 +245,11 @@ class SessionTarget:
             return wanted
         if self._shared is not None:
             self._stack = SharedStack(self._shared["urls"], Path(self._shared["dir"]))
-            return wanted.with_embedded_urls(self._stack.urls)
+            return wanted.with_embedded_urls(self._stack.urls, self._shared.get("workers"))
         from evalplatform.stack import Stack
         log.info("no target set: starting the embedded stack")
         self._stack = Stack(env=self.stack_env).start()
-        return wanted.with_embedded_urls(self._stack.urls)
+        return wanted.with_embedded_urls(self._stack.urls, self._stack.worker_count)
 
     @property
     def stack(self) -> Any:
