@@ -4,7 +4,8 @@ against the bare sandbox at the same concurrency, measured in the same run.
 Starts its own Stack (`--workers` worker processes, default 1, each with
 settings.worker_concurrency slots: two per core, or `--slots` each).
 Each level runs `clients` closed-loop clients (submit, wait for the terminal pub/sub
-message, repeat) until `--count` evaluations of `print(1)` are done; the bare sandbox
+message, repeat) until `--count` evaluations of `print(1)` are done (at least five per
+client in each third, so a level measures a steady rate, not one burst); the bare sandbox
 runs the same count with the same number of threads calling Sandbox.run directly. Both
 run in alternating thirds, so load drift on a shared machine hits both alike. Each
 evaluation's latency (submit -> terminal message; bare: the Sandbox.run call) is kept,
@@ -35,6 +36,9 @@ from evalplatform.stack import Stack
 
 TARGET_RATIO = 0.8          # of the bare sandbox's throughput, at 10 and 30 clients
 BATCHES = 3
+# Evaluations per client in each batch, at least: with one each, a batch of 30 clients was
+# one burst, its figure the time to the slowest of them (ramp and tail), not a rate.
+STEADY_PER_CLIENT = 5
 
 
 def closed_loop(count: int, clients: int, one, latencies: list | None = None) -> float:
@@ -95,7 +99,7 @@ def main(argv=None) -> int:
         slots = httpx.get(f"{api}/queue/status").json()["capacity"]
         rows = []
         for clients in levels:
-            batch = max(args.count // BATCHES, clients)
+            batch = max(args.count // BATCHES, STEADY_PER_CLIENT * clients)
             bare_s = platform_s = 0.0
             bare_lat, platform_lat = [], []
             for _ in range(BATCHES):
@@ -103,17 +107,18 @@ def main(argv=None) -> int:
                 platform_s += batch / closed_loop(batch, clients, platform_one, platform_lat)
             bare, platform = BATCHES * batch / bare_s, BATCHES * batch / platform_s
             rows.append({"clients": clients, "bare_per_s": bare, "platform_per_s": platform,
-                         "ratio": platform / bare,
+                         "ratio": platform / bare, "count": BATCHES * batch,
                          "bare_latency_ms": _percentiles(bare_lat),
                          "platform_latency_ms": _percentiles(platform_lat)})
 
-    print(f"worker processes: {args.workers}, slots in all: {slots}; {args.count} evaluations of {TRIVIAL_CODE!r} per level")
-    print(f"{'clients':>8} {'bare/s':>8} {'platform/s':>11} {'ratio':>6}   "
+    print(f"worker processes: {args.workers}, slots in all: {slots}; evaluations of {TRIVIAL_CODE!r} "
+          f"per level: at least {args.count}, {STEADY_PER_CLIENT} per client in each of {BATCHES} batches")
+    print(f"{'clients':>8} {'count':>6} {'bare/s':>8} {'platform/s':>11} {'ratio':>6}   "
           + "  ".join(f"{p} bare/platform ms" for p in PERCENTILES))
     for row in rows:
         latency = "  ".join(f"{row['bare_latency_ms'][p]:7.0f}/{row['platform_latency_ms'][p]:<7.0f}"
                             for p in PERCENTILES)
-        print(f"{row['clients']:>8} {row['bare_per_s']:8.1f} {row['platform_per_s']:11.1f} "
+        print(f"{row['clients']:>8} {row['count']:>6} {row['bare_per_s']:8.1f} {row['platform_per_s']:11.1f} "
               f"{row['ratio']:6.2f}   {latency}")
     for row in rows:
         if row["clients"] in (10, 30):
