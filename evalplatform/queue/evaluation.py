@@ -25,7 +25,7 @@ from typing import Optional
 
 from evalplatform import contract, failpoints, state, store
 from evalplatform.executor.quantities import limits_of
-from evalplatform.queue import liveness, recovery
+from evalplatform.queue import deliveries, liveness, recovery
 from evalplatform.queue.outages import OUTAGES
 from evalplatform.run import RunRequest, RunResult
 
@@ -104,8 +104,9 @@ class CancelWatch:
 
 
 def _claim(eval_id: str, worker_id: str, executor_id: str) -> Optional[dict]:
-    """The record, now running for this worker, if this delivery is the one to run it."""
-    claimed = store.claim(eval_id, worker_id, executor_id)
+    """The record, now running for this worker, if this delivery is the one to run it.
+    Its start time is when this worker took the message (queue/deliveries.py)."""
+    claimed = store.claim(eval_id, worker_id, executor_id, started_at=deliveries.taken_at(eval_id))
     if claimed is not None:
         return claimed
     record = store.get_evaluation(eval_id)

@@ -150,13 +150,15 @@ def transition(eval_id: str, to_status: str, *, reason: Optional[str] = None,
     return True
 
 
-def claim(eval_id: str, worker_id: str, executor_id: str) -> Optional[dict[str, Any]]:
+def claim(eval_id: str, worker_id: str, executor_id: str,
+          started_at: Optional[datetime] = None) -> Optional[dict[str, Any]]:
     """queued -> running for this worker, in one statement; the record as it now stands,
     or None when it was not queued (cancelled first, a duplicate delivery, ...: the caller
     reads it to see why). The running keys are set with the `running` publish, in one
-    Redis transaction, their start time the stored started_at."""
+    Redis transaction, their start time the stored started_at: `started_at` when given
+    (when the worker took the message, queue/deliveries.py), else now."""
     status, moved = _move(eval_id, contract.RUNNING, None, {contract.QUEUED}, None,
-                          {"worker_id": worker_id}, whole_row=True)
+                          {"worker_id": worker_id}, whole_row=True, now=started_at)
     if moved is None:
         return None
     from evalplatform import state
@@ -169,7 +171,8 @@ def claim(eval_id: str, worker_id: str, executor_id: str) -> Optional[dict[str, 
 
 
 def _move(eval_id: str, to_status: str, reason: Optional[str], expect_from: Optional[set[str]],
-          detail: Optional[dict], fields: dict[str, Any], whole_row: bool = False):
+          detail: Optional[dict], fields: dict[str, Any], whole_row: bool = False,
+          now: Optional[datetime] = None):
     """THE state machine's one statement: (the status found, the moved row or None).
 
     The moved row holds `from_status` and `updated_at` (the move's time), and with
@@ -187,7 +190,7 @@ def _move(eval_id: str, to_status: str, reason: Optional[str], expect_from: Opti
     statement = _move_statement(to_status, tuple(movable), tuple(sorted(fields)), whole_row,
                                 detail is not None, failpoints.active("events_unstored"),
                                 failpoints.active("started_at_unset"))
-    parameters = {"move_eval_id": eval_id, "move_now": utcnow(), "move_reason": reason,
+    parameters = {"move_eval_id": eval_id, "move_now": now or utcnow(), "move_reason": reason,
                   "move_detail": detail, **{f"move_{name}": value for name, value in fields.items()}}
     with engine().connect() as conn:
         found = conn.execute(statement, parameters).first()
