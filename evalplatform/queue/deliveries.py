@@ -30,7 +30,7 @@ from evalplatform import contract
 # many newer ones have come (a worker holds at most its slots' worth at a time).
 KEPT = 1024
 
-_stamps: "OrderedDict[str, datetime]" = OrderedDict()
+_stamps: OrderedDict[str, datetime] = OrderedDict()
 _lock = threading.Lock()
 
 
