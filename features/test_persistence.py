@@ -14,13 +14,13 @@ scenarios("persistence.feature")
 @when("an evaluation leaves a file in each of these directories:")
 def leave_files(context, sandbox, datatable):
     context.persist_params = {"directories": column(datatable), "marker": host_exposure.unique_name("left")}
-    context.probe(sandbox, "persist_marker", **context.persist_params)
+    context.probe(sandbox, "persist_marker", leave="True", **context.persist_params)
     context.left_by_first = context.verdict["detail"]["planted"]
 
 
 @when("the next evaluation looks for them")
 def next_looks(context, sandbox):
-    context.probe(sandbox, "persist_marker", **context.persist_params)
+    context.probe(sandbox, "persist_marker", leave="False", **context.persist_params)   # and removes what it finds
 
 
 @then("the next evaluation finds none of them")

@@ -173,9 +173,10 @@ def _persistence(tmp_path, stack, monkeypatch):
     for directory in directories:
         os.makedirs(directory, exist_ok=True)
     params = {"directories": directories, "marker": host_exposure.unique_name("left")}
-    first = run_bare("persist_marker", tmp_path, **params)
+    first = run_bare("persist_marker", tmp_path, leave="True", **params)
     assert first["blocked"] and set(first["detail"]["planted"].values()) == {"left"}, first
-    return params, lambda v: len(v["detail"]["found"]) == len(set(directories))
+    return ({**params, "leave": "False"},
+            lambda v: len(v["detail"]["found"]) == len(set(directories)) == len(v["detail"]["removed"]))
 
 
 def _fill(tmp_path, stack, monkeypatch):
