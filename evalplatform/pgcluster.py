@@ -122,6 +122,18 @@ def select_one(url: str, timeout_s: float = 1) -> bool:
     return done.stdout.strip() == "1"
 
 
+def known_evaluations(url: str, eval_ids: set[str], timeout_s: float = 5) -> set[str]:
+    """Those of `eval_ids` that are evaluations in the database at `url` (libpq form),
+    asked with psql (the ids go in as one psql variable, quoted by psql itself)."""
+    query = "SELECT eval_id FROM evaluations WHERE eval_id = ANY(string_to_array(:'ids', ','));\n"
+    done = subprocess.run([str(pg_bin() / "psql"), "-X", "-A", "-t", "-w", "-q", "-v", "ON_ERROR_STOP=1",
+                           "-v", "ids=" + ",".join(sorted(eval_ids)), url],
+                          input=query, capture_output=True, text=True, timeout=timeout_s, cwd="/")
+    if done.returncode != 0:
+        raise ClusterError(f"psql exited {done.returncode}: {done.stderr.strip()}")
+    return {line.strip() for line in done.stdout.splitlines() if line.strip()}
+
+
 def write_hba(data: Path, networks: list[str]) -> None:
     """pg_hba.conf: PG_HBA, and the platform's role trusted from each of `networks` (the
     links a stack's `listen_on` serves: made by the operator or a test for its workers)."""

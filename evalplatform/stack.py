@@ -296,12 +296,14 @@ class Stack:
         """Stop every process group and remove the temp dir. Safe to call more than once."""
         if self.supervisor is not None:
             self.supervisor.pause()
-        interrupted = self._running_evaluations() if self.workers else set()
+        had_workers = bool(self.workers)
+        interrupted = self._running_evaluations() if had_workers else set()
         for worker in self.workers:
             worker.stop()
         self.workers.clear()
-        if interrupted:
-            self._remove_sandboxes(interrupted)
+        left = interrupted | (self._sandboxes_left() if had_workers else set())
+        if left:
+            self._remove_sandboxes(left)
         for name in ("api", "postgres", "redis"):
             if name in self.services:
                 self.services[name].stop()
@@ -343,14 +345,43 @@ class Stack:
         """Each supervised service's restart record (empty when not supervised)."""
         return self.supervisor.snapshot() if self.supervisor else {}
 
-    def _remove_sandboxes(self, run_ids: set[str]) -> None:
-        """Remove the cgroups and host dirs of runs whose worker was just killed mid-run
-        (their processes died with it: Service.stop kills every descendant)."""
+    def _settings(self):
+        """The settings this stack's services run with."""
         from evalplatform.settings import Settings
         prefix = "EVALPLATFORM_"
+        return Settings(**{k[len(prefix):].lower(): v for k, v in self.settings_env.items()
+                           if k.startswith(prefix)})
+
+    def _sandboxes_left(self) -> set[str]:
+        """This stack's evaluations that still have a sandbox (a cgroup or a run dir) on
+        this host once its workers are stopped. A worker killed mid-run leaves its run's
+        cgroup and dir to the reaper of another worker, which removes them once the
+        evaluation has ended; a stack stopped before that tick left them for good (five
+        cgroups and four run dirs of chaos runs stayed on this host). Only ids that are
+        evaluations in this stack's own store: other stacks on the host keep theirs."""
+        from evalplatform.sandbox import cgroups
         try:
-            settings = Settings(**{k[len(prefix):].lower(): v for k, v in self.settings_env.items()
-                                   if k.startswith(prefix)})
+            settings = self._settings()
+            if settings.executor != "local":
+                return set()
+            on_host: set[str] = set()
+            try:
+                on_host |= cgroups.detect(settings.cgroup_parent).run_ids()
+            except cgroups.CgroupsUnavailable:
+                pass
+            root = Path(settings.work_root)
+            if root.is_dir():
+                on_host |= {p.name for p in root.iterdir() if p.is_dir() and cgroups.is_run_id(p.name)}
+            return pgcluster.known_evaluations(self.urls["DATABASE_URL"], on_host) if on_host else set()
+        except Exception as exc:  # stop() must finish; say what may be left
+            print(f"evalplatform stack: could not look for sandboxes left on this host: {exc}", file=sys.stderr)
+            return set()
+
+    def _remove_sandboxes(self, run_ids: set[str]) -> None:
+        """Remove the cgroups and host dirs of these runs of this stack, once its workers
+        are stopped (their processes died with them: Service.stop kills every descendant)."""
+        try:
+            settings = self._settings()
             if settings.executor != "local":
                 return
             from evalplatform.executor.local import LocalExecutor

@@ -116,11 +116,8 @@ def remove_orphaned_sandboxes(executor) -> list[str]:
     if run_ids is None:        # the kubernetes executor: Jobs are not on this host
         return []
     candidates = run_ids() - state.running_ids()
-    orphans = set()
-    for run_id in candidates:
-        record = store.get_evaluation(run_id)
-        if record is not None and record["status"] in contract.TERMINAL:
-            orphans.add(run_id)
+    orphans = {run_id for run_id, status in store.statuses_of(candidates).items()
+               if status in contract.TERMINAL}      # one statement, however many are foreign
     if not orphans:
         return []
     log.warning("killing orphaned sandboxes: %s", sorted(orphans))

@@ -17,6 +17,7 @@ from evalplatform.store.repository import (
     list_evaluations,
     queued_by_priority,
     stale_evaluations,
+    statuses_of,
     transition,
 )
 
@@ -24,5 +25,5 @@ __all__ = [
     "init", "migrate", "ping", "session", "sqlalchemy_url",
     "EvaluationNotFound", "IllegalTransition", "claim", "counts_by_status", "create_evaluation",
     "evaluations_in", "events", "get_evaluation", "list_evaluations", "queued_by_priority",
-    "stale_evaluations", "transition",
+    "stale_evaluations", "statuses_of", "transition",
 ]

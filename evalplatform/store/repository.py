@@ -299,6 +299,17 @@ def evaluations_in(statuses, limit: int) -> list[dict[str, Any]]:
     return [_as_dict(r._mapping) for r in rows]
 
 
+def statuses_of(eval_ids) -> dict[str, str]:
+    """{eval_id: status} of those of `eval_ids` that are evaluations here: one statement."""
+    ids = list(eval_ids)
+    if not ids:
+        return {}
+    with engine().connect() as conn:
+        rows = conn.execute(select(EVALUATIONS.c.eval_id, EVALUATIONS.c.status)
+                            .where(EVALUATIONS.c.eval_id.in_(ids))).all()
+    return {eval_id: status for eval_id, status in rows}
+
+
 def counts_by_status() -> dict[str, int]:
     """Every contract status with its count (0 when none)."""
     counts = dict.fromkeys(contract.STATUSES, 0)

@@ -264,3 +264,50 @@ def test_process_control_restarts_each_service_and_the_platform_still_works():
             httpx.get(f"{api}/eval/{eval_id}").json()), 30, "print(1) terminal")
         assert (record["status"], record["output"]) == ("completed", "1\n"), record
         assert "worker1@" in stack.logs("worker1") and "ready" in stack.logs("worker1")
+
+
+def test_stop_removes_the_sandboxes_its_ended_evaluations_left_and_no_other_stacks():
+    """A worker killed mid-run leaves its run's cgroup and dir to another worker's reaper,
+    which removes them once the evaluation has ended; a stack stopped before that tick
+    must remove them itself. A run this stack's store does not know (another stack's, a
+    benchmark's) is left alone, and is the control that the sweep is seen at all."""
+    import httpx
+
+    from evalplatform.sandbox import cgroups
+    from evalplatform.sandbox.runner import run_dir
+    from evalplatform.settings import get_settings
+    stack = Stack(workers=1).start(timeout=60)
+    settings = get_settings()
+    hierarchy = cgroups.detect(settings.cgroup_parent)
+    foreign = f"foreign-{os.getpid()}-{time.time_ns()}"
+    planted: list[str] = []
+
+    def leave_sandbox(run_id: str) -> None:        # what a SIGKILLed worker leaves of a run
+        planted.append(run_id)
+        hierarchy.create(run_id, 64, 16)
+        run_dir(settings, run_id).mkdir(parents=True)
+
+    def on_host(run_id: str) -> bool:
+        return cgroups.RunCgroup(hierarchy, run_id).exists() or run_dir(settings, run_id).exists()
+
+    try:
+        try:
+            api = stack.urls["API_URL"]
+            eval_id = httpx.post(f"{api}/eval", json={"code": "print(1)"}).json()["eval_id"]
+            _wait_until(lambda: httpx.get(f"{api}/eval/{eval_id}/status").json()["status"] == "completed",
+                        30, "evaluation completed")
+            # The only worker dies and is not replaced: no reaper of a worker can sweep
+            # what is left before the stop, as when a stack is stopped right after a kill.
+            stack.supervisor.pause()
+            os.kill(stack.worker_pids()[0], signal.SIGKILL)
+            for run_id in (eval_id, foreign):
+                leave_sandbox(run_id)
+            assert on_host(eval_id) and on_host(foreign)
+        finally:
+            stack.stop()
+        assert not on_host(eval_id), "the stack left its ended evaluation's sandbox on the host"
+        assert on_host(foreign), "the stack removed a sandbox that is not one of its evaluations'"
+    finally:
+        for run_id in planted:
+            cgroups.RunCgroup(hierarchy, run_id).remove()
+            shutil.rmtree(run_dir(settings, run_id), ignore_errors=True)

@@ -148,3 +148,13 @@ def test_ping_is_false_when_the_database_is_unreachable(connected):
     assert store.ping() is False
     store.init(connected.urls["DATABASE_URL"])
     assert store.ping() is True
+
+
+def test_statuses_of_names_only_this_stores_evaluations(connected):
+    """The reaper asks which sandboxes on the host are evaluations here, in one statement:
+    another stack's run ids (and a benchmark's) are simply absent."""
+    queued = store.create_evaluation(code="q", queued=True)["eval_id"]
+    submitted = store.create_evaluation(code="s")["eval_id"]
+    assert store.statuses_of({queued, submitted, "bench-bare-1", "not-ours"}) == {
+        queued: "queued", submitted: "submitted"}
+    assert store.statuses_of(set()) == {}
