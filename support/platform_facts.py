@@ -18,9 +18,10 @@ class PlatformFacts:
     source: str = "GET /api/platform"
 
     @classmethod
-    def from_profile(cls, profile) -> "PlatformFacts":
-        """What the operator's profile declares, for a target that cannot say it itself."""
-        raw: dict[str, Any] = {"limits": dict(profile.limits)}
+    def from_profile(cls, profile, declared_limits: dict | None = None) -> "PlatformFacts":
+        """What the operator's profile declares, for a target that cannot say it itself,
+        over what its runner declares (a command's own output limit)."""
+        raw: dict[str, Any] = {"limits": {**(declared_limits or {}), **profile.limits}}
         if profile.capabilities is not None:
             raw["capabilities"] = sorted(profile.capabilities)
         source = f"the target profile {profile.path}" if profile.path else "nothing (no /api/platform, no profile)"

@@ -288,8 +288,13 @@ class SessionTarget:
                     if exc.response.status_code != 404:
                         raise
             self._facts = (PlatformFacts(answer) if answer is not None
-                           else PlatformFacts.from_profile(self.profile))
+                           else PlatformFacts.from_profile(self.profile, self._declared_by_runner(target)))
         return self._facts
+
+    def _declared_by_runner(self, target: Target) -> dict:
+        """The limits a sandbox target's runner declares for it (a command that takes
+        `{output_bytes}` keeps that limit); nothing for a platform, which says its own."""
+        return {} if target.is_platform else dict(getattr(self.runner(), "declared_limits", {}))
 
     def describe(self) -> list[str]:
         """The target, as the terminal summary and the reports name it."""

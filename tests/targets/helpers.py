@@ -18,20 +18,25 @@ def code(name: str) -> str:
     return (CODE_DIR / f"{name}.py").read_text()
 
 
+# The wrappers' output limit and status file (the command: protocol's; commands/capped.py).
+CAPPED = "--output-bytes {output_bytes} --status {status}"
+
+
 def strong_commands() -> dict[str, str]:
     """The strong sandbox commands, as the `command:` prefixes an operator would set
-    (docs/targets.md): bwrap and runsc through their wrappers, nsjail as a plain prefix."""
+    (docs/targets.md): bwrap and runsc through their wrappers, which also keep the output
+    limit the runner hands them and say when they cut a stream; nsjail as a plain prefix."""
     import sys
 
     sys.path.insert(0, str(COMMANDS_DIR))
     import policy
     from evalplatform.sandbox.engines.nsjail import nsjail_binary
 
-    return {"bwrap": f"{PYTHON} {COMMANDS_DIR / 'strong_bwrap.py'} {{memory_bytes}} --",
+    return {"bwrap": f"{PYTHON} {COMMANDS_DIR / 'strong_bwrap.py'} {CAPPED} {{memory_bytes}} --",
             "nsjail": policy.nsjail_prefix(nsjail_binary()),
-            "runsc": f"{PYTHON} {COMMANDS_DIR / 'strong_runsc.py'} {{memory_bytes}} --"}
+            "runsc": f"{PYTHON} {COMMANDS_DIR / 'strong_runsc.py'} {CAPPED} {{memory_bytes}} --"}
 
 
 # The strong bubblewrap made weak in exactly two ways: the host's root bound (read-only) and
 # the host's network shared.
-WEAK_BWRAP = f"{PYTHON} {COMMANDS_DIR / 'strong_bwrap.py'} --host-root --share-net {{memory_bytes}} --"
+WEAK_BWRAP = f"{PYTHON} {COMMANDS_DIR / 'strong_bwrap.py'} --host-root --share-net {CAPPED} {{memory_bytes}} --"

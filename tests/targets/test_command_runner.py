@@ -131,3 +131,52 @@ def test_the_runsc_command_leaves_a_device_it_is_given_as_stdio_unowned(tmp_path
     piped = subprocess.run([*wrapper, str(256 * MIB), "--", "python3", "-c", "print(1)"],
                            stdin=open(node, "rb"), capture_output=True, cwd=tmp_path, timeout=60)
     assert piped.stdout == b"1\n" and os.stat(node).st_uid == 0, piped
+
+
+# -- the status protocol: {output_bytes} and {status} ----------------------------------------
+
+SAYS_IT_CAPPED = ("sh -c 'echo \"{\\\"reason\\\": \\\"output_limit\\\", \\\"error_truncated\\\": true}\" > \"$0\"; "
+                  "exec \"$@\"' {status}")
+
+
+def test_a_command_that_says_it_cut_a_stream_ends_with_output_limit_and_the_flag():
+    said = CommandRunner(SAYS_IT_CAPPED, limits=SMALL_NET).run(code("say_hello"))
+    assert (said["reason"], said["status"], said["error_truncated"], said["contained_by_suite"]) == \
+        ("output_limit", "failed", True, None), said
+    # The control: the same run through a command that says nothing completes.
+    plain = CommandRunner("sh -c 'exec \"$@\"' {status}", limits=SMALL_NET).run(code("say_hello"))
+    assert (plain["reason"], plain["status"], plain["error_truncated"]) == (None, "completed", False), plain
+
+
+@pytest.mark.parametrize("status", ['{"reason": "it was fine"}', '["output_limit"]', "not json",
+                                    '{"reason": "output_limit", "error_truncated": "yes"}'])
+def test_a_status_the_command_wrote_wrong_fails_the_run_closed(status):
+    prefix = f"sh -c 'printf %s \"$1\" > \"$0\"; shift; exec \"$@\"' {{status}} {json.dumps(status)}"
+    record = CommandRunner(prefix, limits=SMALL_NET).run(code("say_hello"))
+    assert record["reason"] == "sandbox_error" and "[suite] the command's status" in record["error"], record
+
+
+def test_the_suites_own_stop_wins_over_what_the_command_says():
+    prefix = SAYS_IT_CAPPED.replace("exec", "exec env")
+    record = CommandRunner(prefix, limits=SMALL_NET).run(probes.load("load_slow", seconds=30), timeout=1)
+    assert record["reason"] == "timeout", record
+
+
+def test_a_command_that_takes_output_bytes_declares_that_limit_and_gets_half_the_nets_cap():
+    runner = CommandRunner("env SUITE_OUT={output_bytes}", limits=SMALL_NET)
+    assert runner.declared_limits == {"output_limit_bytes": SMALL_NET.output_bytes // 2}
+    seen = json.loads(runner.run(code("show_launch"))["output"])
+    assert seen["output_bytes"] == str(SMALL_NET.output_bytes // 2), seen
+    assert CommandRunner("env --", limits=SMALL_NET).declared_limits == {}
+
+
+@pytest.mark.parametrize("name", sorted(STRONG))
+def test_a_wrapper_cuts_a_stderr_flood_at_its_limit_and_says_so_where_a_plain_prefix_cannot(name):
+    runner = CommandRunner(STRONG[name])
+    record = runner.run(code("flood_stderr"), timeout=20)
+    assert record["reason"] == "output_limit" and record["error_truncated"] is True, record
+    if name == "nsjail":            # a plain prefix: only the suite's net ends the flood
+        assert record["contained_by_suite"] and len(record["error"]) == runner.limits.output_bytes, record
+    else:
+        assert record["contained_by_suite"] is None and len(record["error"].encode()) == runner.output_limit, \
+            {k: v for k, v in record.items() if k != "error"}

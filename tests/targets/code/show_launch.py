@@ -5,4 +5,5 @@ import os
 
 print(json.dumps({"timeout": os.environ.get("SUITE_T"), "memory_mb": os.environ.get("SUITE_M"),
                   "memory_bytes": os.environ.get("SUITE_B"), "scratch": os.environ.get("SUITE_S"),
+                  "output_bytes": os.environ.get("SUITE_OUT"),
                   "cwd": os.getcwd(), "file": globals().get("__file__")}))

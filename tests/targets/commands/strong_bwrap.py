@@ -14,6 +14,10 @@ The code's argv follows `--`.
 Two options make it weak on purpose, for the suite's negative control (WEAK_BWRAP in
 tests/targets/helpers.py): `--host-root` binds the host's whole root read-only instead of
 /usr alone, `--share-net` keeps the host's network namespace.
+
+`--output-bytes {output_bytes} --status {status}` first: the wrapper stays bwrap's parent,
+passes each stream on up to that limit and says so in the status file when it cut one
+(capped.py); bwrap is then started with the same privileges dropped and limits set.
 """
 
 import os
@@ -22,6 +26,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capped  # noqa: E402
 import policy  # noqa: E402
 
 MIB = 1024 * 1024
@@ -39,22 +44,28 @@ def proc_mask_args() -> list[str]:
                                          "--remount-ro", d)])
 
 
-def main(argv: list[str]) -> None:
-    weak = set()
-    while argv and argv[0] in WEAKNESSES:
-        weak.add(argv.pop(0))
-    memory_bytes, separator, *program = argv
-    assert separator == "--", f"usage: strong_bwrap.py [{' '.join(WEAKNESSES)}] MEMORY_BYTES -- PROGRAM..."
-    seccomp_fd = os.memfd_create("strong-bwrap-seccomp", 0)
-    os.write(seccomp_fd, policy.bpf_program())
-    os.lseek(seccomp_fd, 0, os.SEEK_SET)
+def unprivileged(memory_bytes: int) -> None:
+    """This process drops to the sandbox's uid, with the memory, process and file-size limits."""
     uid = policy.SANDBOX_IDS["bwrap"]
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
-    resource.setrlimit(resource.RLIMIT_AS, (int(memory_bytes), int(memory_bytes)))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_NPROC, (policy.NPROC, policy.NPROC))
     resource.setrlimit(resource.RLIMIT_FSIZE, (policy.FSIZE_MB * MIB, policy.FSIZE_MB * MIB))
+
+
+def main(argv: list[str]) -> None:
+    weak = set()
+    while argv and argv[0] in WEAKNESSES:
+        weak.add(argv.pop(0))
+    limit, status, argv = capped.options(argv)
+    memory_bytes, separator, *program = argv
+    assert separator == "--", (f"usage: strong_bwrap.py [{' '.join(WEAKNESSES)}] [--output-bytes N --status PATH] "
+                               f"MEMORY_BYTES -- PROGRAM...")
+    seccomp_fd = os.memfd_create("strong-bwrap-seccomp", 0)
+    os.write(seccomp_fd, policy.bpf_program())
+    os.lseek(seccomp_fd, 0, os.SEEK_SET)
     # --as-pid-1: the code is pid 1 of its namespace, not bwrap's reaper, whose command line
     # (holding the code) the code would otherwise find among "other" processes in /proc.
     bwrap = ["bwrap", "--unshare-all", *(["--share-net"] if "--share-net" in weak else []), "--as-pid-1",
@@ -74,8 +85,12 @@ def main(argv: list[str]) -> None:
         bwrap += ["--size", str(policy.SCRATCH_MB * MIB), "--tmpfs", "/scratch", "--symlink", "/scratch", "/tmp",
                   "--remount-ro", "/", "--chdir", "/scratch"]
     bwrap += ["--seccomp", str(seccomp_fd), "--", *program]
-    os.set_inheritable(seccomp_fd, True)
     # An empty environment: bwrap's own is otherwise readable where its processes are.
+    if limit is not None:
+        capped.exit_as(capped.run(bwrap, limit, status, executable=shutil.which("bwrap"), env={},
+                                  pass_fds=(seccomp_fd,), preexec_fn=lambda: unprivileged(int(memory_bytes))))
+    unprivileged(int(memory_bytes))
+    os.set_inheritable(seccomp_fd, True)
     os.execve(shutil.which("bwrap"), bwrap, {})
 
 

@@ -12,6 +12,10 @@ read-only, tmpfs scratch and /tmp, gVisor's /sys hidden, an unprivileged uid, no
 capabilities, no_new_privs, and the memory, process and file-size rlimits. runsc is
 never handed a host device as its stdio (it would chown it to the container's user):
 run_behind_pipes. The code's argv follows `--`.
+
+`--output-bytes {output_bytes} --status {status}` first: runsc always runs behind pipes
+then, each stream passed on up to that limit, and the status file says when one was cut
+(capped.py).
 """
 
 import errno
@@ -27,6 +31,7 @@ import threading
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capped  # noqa: E402
 import policy  # noqa: E402
 
 MIB = 1024 * 1024
@@ -92,8 +97,9 @@ def spec(memory_bytes: int, program: list[str], mask: str) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    limit, status, argv = capped.options(argv)
     memory_bytes, separator, *program = argv
-    assert separator == "--", "usage: strong_runsc.py MEMORY_BYTES -- PROGRAM..."
+    assert separator == "--", "usage: strong_runsc.py [--output-bytes N --status PATH] MEMORY_BYTES -- PROGRAM..."
     work = tempfile.mkdtemp(prefix="runsc-", dir=os.getcwd())
     os.chmod(work, 0o711)
     rootfs = os.path.join(work, "rootfs")
@@ -112,6 +118,9 @@ def main(argv: list[str]) -> None:
     argv = [runsc, "--root", state, "--log", os.path.join(work, "runsc.log"), *FLAGS,
             "run", "--bundle", work, f"suite-{uuid.uuid4().hex[:12]}"]
     devices = [fd for fd in (0, 1, 2) if stat.S_ISCHR(os.fstat(fd).st_mode)]
+    if limit is not None:           # stdout and stderr are pipes then; stdin an empty one if a device
+        capped.exit_as(capped.run(argv, limit, status, env={},
+                                  stdin=subprocess.PIPE if 0 in devices else None))
     if not devices:
         os.execve(runsc, argv, {})
     sys.exit(run_behind_pipes(argv, devices))
@@ -136,7 +145,8 @@ def run_behind_pipes(argv: list[str], devices: list[int]) -> int:
     for relay in relays:
         relay.join()
     if status < 0:
-        signal.signal(-status, signal.SIG_DFL)
+        if -status not in (signal.SIGKILL, signal.SIGSTOP):       # those have no handler to reset
+            signal.signal(-status, signal.SIG_DFL)
         os.kill(os.getpid(), -status)
     return status
 

@@ -1,0 +1,2 @@
+# Prints one line and ends well.
+print("hello")
