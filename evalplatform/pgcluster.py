@@ -128,7 +128,8 @@ def known_evaluations(url: str, eval_ids: set[str], timeout_s: float = 5) -> set
     query = "SELECT eval_id FROM evaluations WHERE eval_id = ANY(string_to_array(:'ids', ','));\n"
     done = subprocess.run([str(pg_bin() / "psql"), "-X", "-A", "-t", "-w", "-q", "-v", "ON_ERROR_STOP=1",
                            "-v", "ids=" + ",".join(sorted(eval_ids)), url],
-                          input=query, capture_output=True, text=True, timeout=timeout_s, cwd="/")
+                          input=query, capture_output=True, text=True, timeout=timeout_s, cwd="/",
+                          env={**os.environ, "PGCONNECT_TIMEOUT": str(max(int(timeout_s) // 2, 1))})
     if done.returncode != 0:
         raise ClusterError(f"psql exited {done.returncode}: {done.stderr.strip()}")
     return {line.strip() for line in done.stdout.splitlines() if line.strip()}
