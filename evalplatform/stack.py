@@ -297,11 +297,14 @@ class Stack:
         if self.supervisor is not None:
             self.supervisor.pause()
         had_workers = bool(self.workers)
+        # Only a stack that came up can have run evaluations (one whose start failed, on a
+        # setting say, has none to sweep, and must not add a line to its one-line error).
+        came_up = "healthy" in self.timings
         interrupted = self._running_evaluations() if had_workers else set()
         for worker in self.workers:
             worker.stop()
         self.workers.clear()
-        left = interrupted | (self._sandboxes_left() if had_workers else set())
+        left = interrupted | (self._sandboxes_left() if had_workers and came_up else set())
         if left:
             self._remove_sandboxes(left)
         for name in ("api", "postgres", "redis"):
