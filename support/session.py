@@ -271,7 +271,7 @@ class SessionTarget:
                 from support.targets.platform import PlatformRunner
                 self._runner = PlatformRunner(self.clients().evaluations, target)
             else:
-                self._runner = _sandbox_runner(target)
+                self._runner = _sandbox_runner(target, self.profile)
         return self._runner
 
     def facts(self) -> PlatformFacts:
@@ -325,11 +325,12 @@ class SessionTarget:
         self._resolved = None
 
 
-def _sandbox_runner(target: Target):
+def _sandbox_runner(target: Target, profile=None):
     """The runner of a sandbox target (support/targets/): a command prefix or an inspect provider."""
     if target.kind == COMMAND:
         from support.targets.command import CommandRunner
-        return CommandRunner.from_target(target)
+        limits = profile.limits if profile is not None else {}
+        return CommandRunner.from_target(target, output_limit=limits.get("output_limit_bytes"))
     if target.kind == INSPECT:
         from support.targets.inspect import InspectRunner
         return InspectRunner.from_target(target)

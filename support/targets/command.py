@@ -20,7 +20,8 @@ when the command takes `{timeout}` and so enforces it itself), and reads at most
 net's output cap of each stream.
 
 A command that takes `{output_bytes}` declares that output limit as the target's own
-(`limits.output_limit_bytes`, half the net's cap, so the command's cap acts first). When it
+(`limits.output_limit_bytes`: what the target profile declares, or half the net's cap; below
+the cap either way, so the command's acts first). When it
 ends a run itself, it may write one JSON object to `{status}`: `reason` (one of the
 contract's), `output_truncated`, `error_truncated` (booleans). The record then carries
 them: the only way a command can say that it capped a stream. A status that is not such an
@@ -65,7 +66,7 @@ class CommandRunner:
     kind = "command"
     local = True
 
-    def __init__(self, prefix: str, limits: NetLimits = NetLimits()):
+    def __init__(self, prefix: str, limits: NetLimits = NetLimits(), output_limit: int | None = None):
         self.argv = shlex.split(prefix)
         if not self.argv:
             raise ValueError("SUITE_TARGET=command: needs a command prefix, e.g. 'command:bwrap --unshare-all --'")
@@ -77,15 +78,19 @@ class CommandRunner:
         self.description = f"command: {prefix.strip()}"
         self.canaries = base.Canaries()
         self.enforces_timeout = "timeout" in placeholders_in(self.argv)
-        # Below the net's cap, so that a command keeping it is never stopped by the suite's.
-        self.output_limit = limits.output_bytes // 2
+        # What `{output_bytes}` hands the command: the target profile's declared output limit,
+        # or half the net's cap; always below that cap, so a command keeping it is never
+        # stopped by the suite's.
+        declared_ok = isinstance(output_limit, int) and 0 < output_limit < limits.output_bytes
+        self.output_limit = output_limit if declared_ok else limits.output_bytes // 2
         self.declared_limits = ({"output_limit_bytes": self.output_limit}
                                 if "output_bytes" in placeholders_in(self.argv) else {})
 
     @classmethod
-    def from_target(cls, target) -> "CommandRunner":
-        """The runner of a support.config.Target of kind command (SUITE_TARGET='command:...')."""
-        return cls(target.spec)
+    def from_target(cls, target, output_limit: int | None = None) -> "CommandRunner":
+        """The runner of a support.config.Target of kind command (SUITE_TARGET='command:...');
+        `output_limit`: what the target profile declares (`limits.output_limit_bytes`)."""
+        return cls(target.spec, output_limit=output_limit)
 
     def secret_needles(self) -> list[str]:
         return self.canaries.needles()

@@ -180,3 +180,10 @@ def test_a_wrapper_cuts_a_stderr_flood_at_its_limit_and_says_so_where_a_plain_pr
     else:
         assert record["contained_by_suite"] is None and len(record["error"].encode()) == runner.output_limit, \
             {k: v for k, v in record.items() if k != "error"}
+
+
+def test_a_declared_output_limit_below_the_nets_cap_is_the_one_the_command_is_handed():
+    cap = SMALL_NET.output_bytes
+    assert CommandRunner("env SUITE_OUT={output_bytes}", limits=SMALL_NET, output_limit=1000).output_limit == 1000
+    for unusable in (None, 0, cap, 2 * cap, "1000"):    # at or past the cap the suite's would act first
+        assert CommandRunner("env --", limits=SMALL_NET, output_limit=unusable).output_limit == cap // 2
