@@ -11,7 +11,6 @@ control (conftest `healthy`) runs the same selection without failpoints first.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -29,9 +28,6 @@ from .catalogue import (
     scenarios_for,
 )
 from .suite_run import PROJECT_ROOT, run_features
-
-# The checkout's place: under /tmp it cannot be bound into a sandbox whose /tmp is its scratch.
-PROJECT_UNDER_TMP = Path(__file__).resolve().parents[2].is_relative_to("/tmp")
 
 pytestmark = [pytest.mark.selftest, pytest.mark.slow]
 
@@ -75,10 +71,6 @@ def test_the_healthy_platform_passes_every_feature_the_self_test_uses(healthy):
 
 @pytest.mark.parametrize("group", groups(), ids="+".join)
 def test_failpoints_are_caught_by_their_scenarios_and_no_bystander(group, healthy, selftest_dir):
-    if "host_dirs_bound" in group and PROJECT_UNDER_TMP:
-        pytest.skip("host_dirs_bound binds the checkout into the sandbox at its own path, and this checkout lives "
-                    "under /tmp, which inside the sandbox is the scratch: the sandbox cannot start at all, so the "
-                    "self-test could not tell a catch from a crash; run it from a checkout outside /tmp")
     run = run_features(features_for(group), failpoints=group, narrowed=scenarios_for(group), workdir=selftest_dir)
     context = f"with {', '.join(group)} on: {run.summary()}; log {run.log}"
     missing = sorted(set(features_for(group)) - set(run.features))

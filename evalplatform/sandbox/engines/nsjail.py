@@ -48,6 +48,13 @@ def tini_binary() -> Optional[str]:
     return None
 
 
+def _under_tmp(path: str) -> bool:
+    """A path at or under /tmp, which inside the sandbox is a symlink to the scratch. Only the
+    `host_dirs_bound` failpoint binds one (a checkout under /tmp, as a CI clone is): bound at
+    its own path it would make /tmp a directory, and the symlink, so the sandbox, fail."""
+    return path == "/tmp" or path.startswith("/tmp/")
+
+
 def _host_scratch(plan: RunPlan) -> str:
     """The `scratch_on_host_disk` failpoint's scratch: a directory of the run's host
     workdir (removed with it), on the host's disk and without a size of its own."""
@@ -107,9 +114,12 @@ class NsjailEngine:
             argv.append("--disable_clone_newipc")     # the host's SysV IPC namespace
         if failpoints.active("root_writable"):
             argv.append("--rw")                       # the root tmpfs stays writable
+        in_tmp = []
         for mount in plan_layout(plan):
             if mount.kind == "symlink":
                 argv += ["--symlink", f"{mount.target}:{mount.path}"]
+            elif _under_tmp(mount.path):
+                in_tmp.append(mount)      # inside, /tmp is the scratch: bound there once it exists
             else:
                 argv += ["--bindmount_ro", f"{mount.host_path}:{mount.path}"]
         size = plan.limits.scratch_mb * 1024 * 1024
@@ -121,6 +131,8 @@ class NsjailEngine:
             argv += ["--bindmount", f"{_kept_scratch(plan)}:{plan.scratch_dir}"]
         else:
             argv += ["--mount", f"none:{plan.scratch_dir}:tmpfs:size={size},{owner}"]
+        for mount in in_tmp:
+            argv += ["--bindmount_ro", f"{mount.host_path}:{plan.scratch_dir}{mount.path[len('/tmp'):]}"]
         argv += ["--symlink", f"{plan.scratch_dir}:/tmp"]
         if failpoints.active("cgroup_delegated"):        # the run's cgroups, now the sandbox user's
             for bind in (Path(plan.workdir) / "delegated-cgroups").read_text().split():
