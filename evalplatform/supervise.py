@@ -56,12 +56,19 @@ def start_time(pid: int) -> Optional[str]:
 
 
 def descendants(pid: int) -> set[tuple[int, str]]:
-    """(pid, start time) of every process below `pid`, found through /proc/*/task/*/children."""
+    """(pid, start time) of every process below `pid`, found through /proc/*/task/*/children.
+
+    A process may end while it is walked (a PostgreSQL backend whose client just left): its
+    /proc entry is then gone, and it has no children left to find."""
     found: set[tuple[int, str]] = set()
     pending = [pid]
     while pending:
         parent = pending.pop()
-        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+        try:
+            listed = list(Path(f"/proc/{parent}/task").glob("*/children"))
+        except OSError:
+            continue
+        for children in listed:
             try:
                 kids = [int(k) for k in children.read_text().split()]
             except OSError:
