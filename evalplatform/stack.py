@@ -362,19 +362,12 @@ class Stack:
         evaluation has ended; a stack stopped before that tick left them for good (five
         cgroups and four run dirs of chaos runs stayed on this host). Only ids that are
         evaluations in this stack's own store: other stacks on the host keep theirs."""
-        from evalplatform.sandbox import cgroups
         try:
             settings = self._settings()
             if settings.executor != "local":
                 return set()
-            on_host: set[str] = set()
-            try:
-                on_host |= cgroups.detect(settings.cgroup_parent).run_ids()
-            except cgroups.CgroupsUnavailable:
-                pass
-            root = Path(settings.work_root)
-            if root.is_dir():
-                on_host |= {p.name for p in root.iterdir() if p.is_dir() and cgroups.is_run_id(p.name)}
+            from evalplatform.sandbox import host_run_ids
+            on_host = host_run_ids(settings)
             return pgcluster.known_evaluations(self.urls["DATABASE_URL"], on_host) if on_host else set()
         except Exception as exc:  # stop() must finish; say what may be left
             print(f"evalplatform stack: could not look for sandboxes left on this host: {exc}", file=sys.stderr)

@@ -91,6 +91,21 @@ class Sandbox:
         }
 
 
+def host_run_ids(settings: Settings | None = None) -> set[str]:
+    """The runs that have a sandbox on this host now (a cgroup or a run dir), whoever
+    started them: for a stack that sweeps its own evaluations' leftovers at its stop."""
+    s = settings or get_settings()
+    ids: set[str] = set()
+    try:
+        ids |= detect(s.cgroup_parent).run_ids()
+    except CgroupsUnavailable:
+        pass
+    root = runner.run_dir(s, "x").parent
+    if root.is_dir():
+        ids |= {p.name for p in root.iterdir() if p.is_dir() and cgroups.is_run_id(p.name)}
+    return ids
+
+
 def cleanup_orphans(active_run_ids: set[str] | None = None, settings: Settings | None = None,
                     min_age_s: float = 0.0) -> list[str]:
     """Kill and remove run cgroups (and their processes and host dirs) not in the active

@@ -22,7 +22,6 @@ import errno
 import json
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -123,11 +122,11 @@ def main(argv: list[str]) -> None:
                                   stdin=subprocess.PIPE if 0 in devices else None))
     if not devices:
         os.execve(runsc, argv, {})
-    sys.exit(run_behind_pipes(argv, devices))
+    run_behind_pipes(argv, devices)
 
 
-def run_behind_pipes(argv: list[str], devices: list[int]) -> int:
-    """runsc with pipes for the stdio fds that are character devices, relayed; its status.
+def run_behind_pipes(argv: list[str], devices: list[int]) -> None:
+    """runsc with pipes for the stdio fds that are character devices, relayed; exits as it did.
 
     runsc hands its stdio to the container's user: given the host's /dev/null (a caller's
     DEVNULL) or a terminal, it chowns that node to uid 65534, on the host. So runsc never
@@ -144,11 +143,7 @@ def run_behind_pipes(argv: list[str], devices: list[int]) -> int:
     status = proc.wait()
     for relay in relays:
         relay.join()
-    if status < 0:
-        if -status not in (signal.SIGKILL, signal.SIGSTOP):       # those have no handler to reset
-            signal.signal(-status, signal.SIG_DFL)
-        os.kill(os.getpid(), -status)
-    return status
+    capped.exit_as(status)
 
 
 def _copy(stream, fd: int) -> None:
