@@ -38,6 +38,7 @@ both against a real Redis and real workers.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -82,6 +83,27 @@ def waiting_by_priority(client, queue: str) -> dict[int, int]:
 
 class Channel(kombu_redis.Channel):
     """kombu's Redis channel, placing prioritised messages in order (see module docstring)."""
+
+    _client_of_pool: Any = None
+
+    @contextmanager
+    def conn_or_acquire(self, client=None):
+        """kombu's, with one client per connection pool instead of a new one per call.
+
+        kombu makes a new redis.Redis for every put, every delivery's unacknowledged-message
+        bookkeeping and every ack, and a redis-py client costs about 0.1 ms of CPU to make
+        (it copies its table of some 170 response callbacks): 0.1 ms of the API's and 0.2 ms
+        of the worker's per evaluation. The client holds no connection of its own (each
+        command takes one from the pool and gives it back), so one per pool is what kombu's
+        calls got before; a pool that kombu replaces (after a disconnect) gets a new one."""
+        if client:
+            yield client
+            return
+        pool = self.pool
+        cached = self._client_of_pool
+        if cached is None or cached.connection_pool is not pool:
+            cached = self._client_of_pool = self._create_client()
+        yield cached
 
     @property
     def supports_batch_publish(self) -> bool:
