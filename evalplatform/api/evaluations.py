@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from evalplatform import contract, failpoints, state, store
 from evalplatform.api.schemas import EvaluationRequest, SubmitResponse
 from evalplatform.executor import kill_if_here
-from evalplatform.queue.app import enqueue, waiting_by_priority
+from evalplatform.queue.app import enqueue, waiting_count
 from evalplatform.settings import get_settings
 
 router = APIRouter()
@@ -70,22 +70,25 @@ def submit(request: EvaluationRequest) -> SubmitResponse:
     published, in that order) before the task is sent, so a worker only ever finds it
     queued. The send failing fails it (rejected). The API dying between the commit and
     the send leaves it queued without a message: queue/reconcile.py sends it again.
-    Depth and position come from the broker's lists (what is really waiting): one Redis
-    round trip.
+    Depth and position come from the broker's list (what is really waiting): its length
+    before the row is stored (one O(1) round trip), and the number ahead as the ordered
+    put found it (counting every waiting message by priority took Redis O(depth): 0.14 ms
+    of its time per submission at a depth of 26, 4 ms at 1000, blocking every client).
     """
-    waiting = waiting_by_priority()
+    waiting = waiting_count()
     depth = get_settings().queue_max_depth
-    if sum(waiting.values()) >= depth and not failpoints.active("queue_depth_unbounded"):
+    if waiting >= depth and not failpoints.active("queue_depth_unbounded"):
         raise ServiceBusy(f"the queue is full ({depth} evaluations waiting); retry later")
     eval_id = store.create_evaluation(**request.store_fields(), queued=True)["eval_id"]
     try:
-        enqueue(eval_id, request.priority)
+        ahead = enqueue(eval_id, request.priority)
     except Exception as exc:
         store.transition(eval_id, contract.FAILED, reason=contract.REASON_REJECTED,
                          expect_from={contract.QUEUED},
                          error=f"the queue did not accept the evaluation: {exc}")
         raise ServiceBusy("the queue is unavailable; the evaluation was not accepted") from exc
-    ahead = sum(n for priority, n in waiting.items() if priority >= request.priority)
+    if ahead is None:       # put where kombu puts a message (the tail): behind all of them
+        ahead = waiting
     position = -1 if failpoints.active("queue_position_wrong") else ahead + 1
     return SubmitResponse(eval_id=eval_id, status=contract.QUEUED,
                           message="Evaluation queued", queue_position=position)

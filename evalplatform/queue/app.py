@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 from functools import lru_cache
+from typing import Optional
 
 import redis
 from celery import Celery
@@ -101,12 +102,15 @@ def make_celery() -> Celery:
 celery_app = make_celery()
 
 
-def enqueue(eval_id: str, priority: int) -> None:
+def enqueue(eval_id: str, priority: int) -> Optional[int]:
     """Send the evaluation's task; its Celery task id is the evaluation id, and it carries
-    its priority in a header, where the broker reads it (a retry keeps the header)."""
+    its priority in a header, where the broker reads it (a retry keeps the header).
+    Returns how many evaluations wait ahead of it, as the broker's ordered put found them."""
+    broker.placed_ahead()
     celery_app.send_task(contract.TASK_EVALUATE_CODE, args=[eval_id], task_id=eval_id,
                          queue=priority_queue(priority),
                          headers={broker.PRIORITY_HEADER: queued_priority(priority)})
+    return broker.placed_ahead()
 
 
 @lru_cache(maxsize=1)
@@ -119,3 +123,8 @@ def broker_client() -> redis.Redis:
 def waiting_by_priority() -> dict[int, int]:
     """Messages waiting in the evaluation queue, per priority (only the values present)."""
     return broker.waiting_by_priority(broker_client(), EVALUATION_QUEUE)
+
+
+def waiting_count() -> int:
+    """Messages waiting in the evaluation queue: its list's length, O(1) on Redis."""
+    return int(broker_client().llen(EVALUATION_QUEUE))

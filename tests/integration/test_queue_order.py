@@ -46,6 +46,12 @@ def expected_order(submitted: list[tuple[str, int]]) -> list[str]:
 
 # --- the transport on a real Redis ---------------------------------------------------------
 
+def expected_positions(priorities: list[int]) -> list[int]:
+    """Each submission's place in the queue as it arrives behind the earlier ones (none taken
+    meanwhile): 1 + how many of them have its priority or a higher one."""
+    return [1 + sum(1 for earlier in priorities[:i] if earlier >= p) for i, p in enumerate(priorities)]
+
+
 def connect(url: str) -> Connection:
     """A kombu connection through the platform's transport, configured as queue/app.py does."""
     return Connection(url, transport=broker.Transport, transport_options={"priority_steps": [0]})
@@ -146,6 +152,24 @@ def test_the_channel_makes_one_redis_client_per_connection_pool(broker_queue):
         assert one is not other
 
 
+def test_the_ordered_put_counts_the_messages_ahead_of_each_one(broker_queue):
+    """The API's queue_position is one more than this count, the put's own: no second pass
+    over the queue per submission."""
+    _, queue, _ = broker_queue
+    sent = [("a", 5), ("b", 0), ("c", 3), ("d", 5), ("e", 9)]
+    answers = []
+    for name, priority in sent:
+        broker.placed_ahead()
+        put(queue, name, priority)
+        answers.append(broker.placed_ahead())
+    assert answers == [position - 1 for position in expected_positions([p for _, p in sent])] \
+        == [0, 1, 1, 1, 0]
+    assert broker.placed_ahead() is None          # asked: forgotten
+    queue.put({"name": "plain"})                  # no priority: kombu's put, no count
+    assert broker.placed_ahead() is None
+    assert take_all(queue, 6) == ["e", "a", "d", "c", "b", "plain"]
+
+
 def test_with_priority_ignored_the_same_measurement_sees_arrival_order(broker_queue, monkeypatch):
     """Negative control: the failpoint makes every message carry the default priority."""
     _, queue, _ = broker_queue
@@ -188,7 +212,8 @@ def test_evaluations_start_strictly_by_priority_fifo_within_a_value(platform):
     try:
         for eval_id in held + [busy]:
             evaluations.wait_running(eval_id)
-        submitted = [(evaluations.submit(probes.load("load_fast"), priority=p), p) for p in WORST_ORDER]
+        answers = [api.submit(probes.load("load_fast"), priority=p) for p in WORST_ORDER]
+        submitted = [(answer["eval_id"], p) for answer, p in zip(answers, WORST_ORDER)]
         waiting_ids = [eval_id for eval_id, _ in submitted]
         # The precondition of the ordering claim: every submission waited behind a busy slot.
         still = {eval_id: api.status(eval_id)["status"] for eval_id in held + [busy]}
@@ -196,6 +221,8 @@ def test_evaluations_start_strictly_by_priority_fifo_within_a_value(platform):
             f"a slot freed before the submissions were done (raise BUSY_S): {still}"
         queued = {int(p): n for p, n in api.queue_status()["by_priority"].items()}
         assert all(queued.get(p, 0) >= WORST_ORDER.count(p) for p in WORST_ORDER), queued
+        # Each answer's queue_position: one more than the waiting ones of its priority or higher.
+        assert [a["queue_position"] for a in answers] == expected_positions(WORST_ORDER), answers
         records = {eval_id: evaluations.wait_terminal(eval_id, timeout=BUSY_S + 60) for eval_id in waiting_ids}
         order = sorted(waiting_ids, key=lambda eval_id: timestamp(records[eval_id], "started_at"))
         priorities = {eval_id: p for eval_id, p in submitted}
