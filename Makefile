@@ -110,6 +110,7 @@ bench: setup
 	$(VPY) bench/cold_start.py
 	$(VPY) bench/latency.py
 	$(VPY) bench/throughput.py
+	$(VPY) bench/floor.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache reports .data
