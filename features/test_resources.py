@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from support import host_exposure, probes, waiting
+from support import floods, host_exposure, probes, waiting
 from support.contract import TERMINAL
 from support.evaluations import timestamp
 
@@ -143,10 +143,8 @@ def stream_truncated(context, platform, stream):
     output = (record[text_field] or "").encode()
     assert record[flag] is True, f"{flag} is {record[flag]!r}"
     assert 0 < len(output) <= limit, f"{len(output)} bytes of {text_field} stored; the platform's limit is {limit}"
-    *lines, last = output.split(b"\n")
-    written = lines[0] if lines else last
-    assert set(written.split()) == {b"flood"} and all(line == written for line in lines) \
-        and written.startswith(last), f"the stored output is not what the code wrote: {output[:200]!r}...{output[-200:]!r}"
+    assert floods.is_a_cut_flood(output), \
+        f"the stored output is not what the code wrote: {output[:200]!r}...{output[-200:]!r}"
 
 
 @when("an evaluation tries to fill its scratch directory with twice the platform's scratch size")
