@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.targets.helpers import WEAK_BWRAP, strong_commands
+from tests.targets.helpers import CAPPED, WEAK_BWRAP, strong_commands
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +94,7 @@ BEYOND_A_PLAIN_PREFIX = {
         "which is the suite's net containing it (contained_by_suite), not the command",
 }
 PLAIN_PREFIXES = {"nsjail"}
+STDERR_FLOOD = "test_resources::test_a_flood_on_stderr_is_truncated_and_flagged_like_one_on_stdout"
 # What the evalplatform inspect provider cannot keep within inspect's exec API.
 BEYOND_INSPECT_EXEC = {
     "test_resources::test_a_flood_on_stderr_is_truncated_and_flagged_like_one_on_stdout":
@@ -115,19 +116,21 @@ WEAK_RED = NETWORK | {
      if not PROJECT_ROOT.resolve().is_relative_to("/tmp") else set())
 
 
-def judge(tmp_path: Path, **settings: str) -> tuple[set[str], set[str]]:
-    """Run the isolation features against the target `settings` name; (failed, passed)
-    scenarios as `module::test` ids."""
+def judge(tmp_path: Path, *select: str, **settings: str) -> tuple[set[str], set[str]]:
+    """Run the isolation features (`select`: pytest's own narrowing, such as -k) against the
+    target `settings` name; (failed, passed) scenarios as `module::test` ids."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     report = tmp_path / "isolation.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUITE_", "API_URL"))}
-    done = subprocess.run([sys.executable, *ISOLATION_RUN, f"--junitxml={report}",
+    done = subprocess.run([sys.executable, *ISOLATION_RUN, *select, f"--junitxml={report}",
                            f"--report-dir={tmp_path / 'reports'}"], cwd=PROJECT_ROOT,
                           env={**env, **settings}, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     assert report.exists(), f"the run wrote no report (exit {done.returncode}): {done.stdout[-3000:]}{done.stderr[-3000:]}"
     failed, passed = set(), set()
     for case in ET.parse(report).getroot().iter("testcase"):
         name = f"{case.get('classname').rpartition('.')[2]}::{case.get('name')}"
-        outcome = {child.tag for child in case}
+        # A case's <properties> (the run's hygiene note rides on its last one) is no outcome.
+        outcome = {child.tag for child in case} & {"failure", "error", "skipped"}
         if outcome & {"failure", "error"}:
             failed.add(name)
         elif not outcome:
@@ -173,3 +176,22 @@ def test_the_reference_platform_through_its_inspect_provider_is_green(tmp_path):
                                SUITE_INSPECT_CONFIG=json.dumps({"url": stack.urls["API_URL"]}))
     assert_red_exactly(failed, set(BEYOND_INSPECT_EXEC))
     assert NETWORK <= passed
+
+
+def test_a_declared_output_limit_is_the_one_the_stored_streams_are_held_to(tmp_path):
+    """A target profile that declares a 1000-byte output limit (far below the suite's 1 MiB
+    cap): the bubblewrap wrapper, handed the limit as {output_bytes}, keeps it and is green
+    on the stderr flood; the same sandbox without the wrapper's limit passes the flood on
+    until the suite's own cap ends it, and is red: its stored stream breaks the limit it
+    declared."""
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("limits: {output_limit_bytes: 1000}\n")
+    flood = ("-k", STDERR_FLOOD.split("::")[1])
+    uncapped = STRONG["bwrap"].replace(f" {CAPPED}", "")
+    assert uncapped != STRONG["bwrap"]
+    failed, passed = judge(tmp_path / "kept", *flood, SUITE_TARGET=f"command:{STRONG['bwrap']}",
+                           SUITE_TARGET_PROFILE=str(profile))
+    assert (failed, passed) == (set(), {STDERR_FLOOD})
+    failed, passed = judge(tmp_path / "not-kept", *flood, SUITE_TARGET=f"command:{uncapped}",
+                           SUITE_TARGET_PROFILE=str(profile))
+    assert (failed, passed) == ({STDERR_FLOOD}, set())
