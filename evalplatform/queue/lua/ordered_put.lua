@@ -14,6 +14,9 @@
 local key, message = KEYS[1], ARGV[1]
 local priority, ahead_of_equals = tonumber(ARGV[2]), ARGV[3] == "1"
 local header, default = ARGV[4], tonumber(ARGV[5])
+-- Messages read per LRANGE: one at first (the usual case needs only the tail's), then twice
+-- as many each time, up to BATCH. A first read of BATCH copied up to 128 envelopes into the
+-- script to decode one: 60 us of Redis's time per put at a depth of 26, 200 us from 128.
 local BATCH = 128
 
 -- Must this waiting message still be taken before ours?
@@ -25,9 +28,9 @@ end
 
 -- From the tail towards the head, pass the messages ours goes ahead of: in the usual case
 -- (a new message of the lowest waiting priority) that is none, and this is an LPUSH.
-local length, index = redis.call("LLEN", key), 0
+local length, index, size = redis.call("LLEN", key), 0, 1
 while index < length do
-  local chunk = redis.call("LRANGE", key, index, index + BATCH - 1)
+  local chunk = redis.call("LRANGE", key, index, index + size - 1)
   for offset, raw in ipairs(chunk) do
     if stays_ahead(raw) then
       -- LINSERT finds the first equal element from index 0: this one (envelopes are unique,
@@ -36,7 +39,8 @@ while index < length do
       return length - (index + offset - 1)
     end
   end
-  index = index + BATCH
+  index = index + size
+  size = math.min(size * 2, BATCH)
 end
 redis.call("RPUSH", key, message)
 return 0
