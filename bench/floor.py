@@ -39,6 +39,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,17 +63,27 @@ def free_port() -> int:
 
 @contextmanager
 def service(*args: str):
-    proc = subprocess.Popen([sys.executable, str(HERE / "_floor_services.py"), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
+    """One of bench/_floor_services.py's services, its output in a file (`proc.log`), so a
+    service that says much never blocks on a full pipe, and one that fails can be read."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, str(HERE / "_floor_services.py"), *args],
+                                stdout=log, stderr=subprocess.STDOUT)
+        proc.log = log
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def said(proc) -> str:
+    """The last of what a service wrote."""
+    proc.log.seek(0)
+    return proc.log.read().decode(errors="replace")[-3000:]
 
 
 def cpu_ms(*pids: int) -> float:
@@ -99,7 +110,9 @@ def http_floor(count: int) -> dict[str, float]:
         def up() -> bool:
             try:
                 conn.request("GET", "/health")
-                return conn.getresponse().read() is not None
+                answer = conn.getresponse()
+                answer.read()
+                return answer.status == 200
             except OSError:
                 conn.close()
                 return False
@@ -107,7 +120,7 @@ def http_floor(count: int) -> dict[str, float]:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not up():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the floor's HTTP service did not answer: {proc.stderr.read1(4000)!r}")
+                raise SystemExit(f"the floor's HTTP service did not answer:\n{said(proc)}")
             time.sleep(0.05)
         body = json.dumps({"code": "print(1)"})
 
@@ -122,15 +135,17 @@ def http_floor(count: int) -> dict[str, float]:
 
 
 def celery_floor(count: int, redis_url: str, redis_pid: int) -> dict[str, float]:
-    sys.path.insert(0, str(HERE))
-    from _floor_services import NOOP_TASK, celery_app
+    from _floor_services import NOOP_TASK, celery_app   # bench/ is this script's own path
 
     base = redis_url.rsplit("/", 1)[0]
     broker, results = f"{base}/10", f"{base}/11"
     app = celery_app(broker, results)
     with service("celery", broker, results, "4") as proc:
         first = app.send_task(NOOP_TASK, ["up"])
-        first.get(timeout=START_TIMEOUT_S)
+        try:
+            first.get(timeout=START_TIMEOUT_S)
+        except Exception as exc:
+            raise SystemExit(f"the floor's Celery worker ran no task ({exc!r}):\n{said(proc)}") from exc
         sending = [0.0]
 
         def task(i: int) -> None:
