@@ -120,11 +120,6 @@ def broker_client() -> redis.Redis:
                                 socket_connect_timeout=1)
 
 
-def waiting_by_priority() -> dict[int, int]:
-    """Messages waiting in the evaluation queue, per priority (only the values present)."""
-    return broker.waiting_by_priority(broker_client(), EVALUATION_QUEUE)
-
-
 def waiting_count() -> int:
     """Messages waiting in the evaluation queue: its list's length, O(1) on Redis."""
     return int(broker_client().llen(EVALUATION_QUEUE))
